@@ -1,0 +1,70 @@
+package dev.clipsam.testing;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.clipsam.io.Npy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The shared reference fixtures: root from {@code CLIPSAM_FIXTURES} (else the build's {@code clipsam.fixtures}
+ * property, else {@code ../shared/fixtures}), and discovery of the case folders of a suite.
+ */
+public final class Fixtures {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Fixtures() {
+    }
+
+    public static Path root() {
+        String env = System.getenv("CLIPSAM_FIXTURES");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        return Path.of(System.getProperty("clipsam.fixtures", "../shared/fixtures"));
+    }
+
+    /** A suite folder such as {@code clip} or {@code sam}; it must exist. */
+    public static Path suite(String name) {
+        Path dir = root().resolve(name);
+        assertTrue(Files.isDirectory(dir), "fixture suite missing: " + dir.toAbsolutePath()
+                + " (set CLIPSAM_FIXTURES to the fixtures folder)");
+        return dir;
+    }
+
+    /** Every folder of the suite holding a {@code case.json}, sorted; an empty suite fails the test. */
+    public static List<Path> cases(String suite) {
+        Path dir = suite(suite);
+        try (Stream<Path> children = Files.list(dir)) {
+            List<Path> cases = children.filter(p -> Files.isRegularFile(p.resolve("case.json"))).sorted().toList();
+            assertFalse(cases.isEmpty(), "no case folders (with case.json) under " + dir.toAbsolutePath());
+            return cases;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static JsonNode json(Path file) {
+        try {
+            return JSON.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Npy npy(Path file) {
+        try {
+            return Npy.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
