@@ -67,6 +67,12 @@ public final class Tensors {
         return out;
     }
 
+    /** {@code x} in the dtype of {@code like} (the same tensor when they already agree). */
+    public static Tensor castLike(Tensor x, Tensor like) {
+        ScalarType want = like.scalar_type();
+        return x.scalar_type().value == want.value ? x : x.to(want);
+    }
+
     public static TensorOptions options(ScalarType type) {
         return new TensorOptions(type);
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
  * The shared reference fixtures: root from {@code CLIPSAM_FIXTURES} (else the build's {@code clipsam.fixtures}
@@ -49,6 +50,17 @@ public final class Fixtures {
             return cases;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs a case check; a failure names the case folder first, so console summaries show which case failed. */
+    public static void runCase(Path dir, ThrowingConsumer<Path> check) throws Throwable {
+        try {
+            check.accept(dir);
+        } catch (AssertionError e) {
+            AssertionError named = new AssertionError("case " + dir.getFileName() + ": " + e.getMessage(), e);
+            named.setStackTrace(e.getStackTrace());
+            throw named;
         }
     }
 

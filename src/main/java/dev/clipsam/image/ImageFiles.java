@@ -1,0 +1,131 @@
+package dev.clipsam.image;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+
+/**
+ * Decoding image files (PNG, JPEG, BMP, GIF, TIFF through {@link ImageIO}) into {@link Image8} without any
+ * colour management: grey stays one channel with its stored values, RGB keeps its stored values, alpha is kept,
+ * palette images are expanded, 16-bit samples are rounded to 8 bits.
+ */
+public final class ImageFiles {
+
+    static {
+        ImageIO.setUseCache(false);
+    }
+
+    private ImageFiles() {
+    }
+
+    public static Image8 read(Path file) {
+        BufferedImage image;
+        try {
+            if (!Files.exists(file)) {
+                throw new ImageReadException(file, "file not found");
+            }
+            if (Files.isDirectory(file)) {
+                throw new ImageReadException(file, "is a directory, not an image");
+            }
+            image = ImageIO.read(file.toFile());
+        } catch (NoSuchFileException e) {
+            throw new ImageReadException(file, "file not found");
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ImageReadException r) {
+                throw r;
+            }
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new ImageReadException(file, "cannot be decoded as an image (" + why.replaceAll("\\s+", " ") + ")", e);
+        }
+        if (image == null) {
+            throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
+        }
+        try {
+            return toImage8(image);
+        } catch (RuntimeException e) {
+            throw new ImageReadException(file, "has an unsupported pixel layout (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Converts a decoded image, reading stored sample values wherever the colour space allows. */
+    public static Image8 toImage8(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        if (cm instanceof IndexColorModel palette) {
+            int channels = palette.hasAlpha() ? 4 : 3;
+            byte[] out = new byte[w * h * channels];
+            int[] index = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            for (int i = 0; i < index.length; i++) {
+                int p = index[i];
+                out[i * channels] = (byte) palette.getRed(p);
+                out[i * channels + 1] = (byte) palette.getGreen(p);
+                out[i * channels + 2] = (byte) palette.getBlue(p);
+                if (channels == 4) {
+                    out[i * channels + 3] = (byte) palette.getAlpha(p);
+                }
+            }
+            return new Image8(w, h, channels, out);
+        }
+        int type = cm.getColorSpace().getType();
+        int bands = raster.getNumBands();
+        if (type == ColorSpace.TYPE_GRAY && (bands == 1 || bands == 2)) {
+            int channels = bands == 1 ? 1 : 4;
+            byte[] grey = samples(raster, 0, cm.getComponentSize(0));
+            if (bands == 1) {
+                return new Image8(w, h, 1, grey);
+            }
+            byte[] alpha = samples(raster, 1, cm.getComponentSize(1));
+            byte[] out = new byte[w * h * channels];
+            for (int i = 0; i < grey.length; i++) {
+                out[i * 4] = grey[i];
+                out[i * 4 + 1] = grey[i];
+                out[i * 4 + 2] = grey[i];
+                out[i * 4 + 3] = alpha[i];
+            }
+            return new Image8(w, h, 4, out);
+        }
+        if (cm.getColorSpace().isCS_sRGB() && (bands == 3 || bands == 4) && cm.getNumComponents() == bands) {
+            byte[] out = new byte[w * h * bands];
+            for (int b = 0; b < bands; b++) {
+                byte[] plane = samples(raster, b, cm.getComponentSize(b));
+                for (int i = 0; i < plane.length; i++) {
+                    out[i * bands + b] = plane[i];
+                }
+            }
+            return new Image8(w, h, bands, out);
+        }
+        // Anything else (CMYK, other colour spaces): let Java convert to sRGB.
+        int channels = cm.hasAlpha() ? 4 : 3;
+        byte[] out = new byte[w * h * channels];
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        for (int i = 0; i < argb.length; i++) {
+            out[i * channels] = (byte) (argb[i] >> 16);
+            out[i * channels + 1] = (byte) (argb[i] >> 8);
+            out[i * channels + 2] = (byte) argb[i];
+            if (channels == 4) {
+                out[i * channels + 3] = (byte) (argb[i] >>> 24);
+            }
+        }
+        return new Image8(w, h, channels, out);
+    }
+
+    /** One band as 8-bit values; deeper samples are scaled to 0..255 with rounding. */
+    private static byte[] samples(Raster raster, int band, int bits) {
+        int[] values = raster.getSamples(0, 0, raster.getWidth(), raster.getHeight(), band, (int[]) null);
+        byte[] out = new byte[values.length];
+        long max = (1L << bits) - 1;
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) (bits == 8 ? values[i] : (values[i] * 255L + max / 2) / max);
+        }
+        return out;
+    }
+}
