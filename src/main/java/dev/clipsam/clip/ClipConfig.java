@@ -1,11 +1,11 @@
 package dev.clipsam.clip;
 
-import dev.clipsam.io.Checkpoint;
 import dev.clipsam.io.CheckpointException;
 import dev.clipsam.io.TensorInfo;
-import java.util.ArrayList;
+import dev.clipsam.io.TensorSource;
 import java.util.HashSet;
-import java.util.List;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -33,7 +33,7 @@ public record ClipConfig(int embedDim, int imageResolution, int visionLayers, in
     public static final ClipConfig VIT_B_16 = new ClipConfig(512, 224, 12, 768, 16, 77, 49408, 512, 8, 12);
 
     /** Buffers that OpenAI's TorchScript files carry and {@code build_model} drops. */
-    static final Set<String> IGNORED_BUFFERS = Set.of("input_resolution", "context_length", "vocab_size");
+    public static final Set<String> IGNORED_BUFFERS = Set.of("input_resolution", "context_length", "vocab_size");
 
     /** Heads of the image tower: width / 64, the rule {@code build_model} uses. */
     public int visionHeads() {
@@ -61,7 +61,7 @@ public record ClipConfig(int embedDim, int imageResolution, int visionLayers, in
      *
      * @throws CheckpointException when the checkpoint is not a ViT CLIP
      */
-    public static ClipConfig infer(Checkpoint ckpt) {
+    public static ClipConfig infer(TensorSource ckpt) {
         if (!ckpt.contains("visual.conv1.weight") || !ckpt.contains("text_projection")) {
             throw new CheckpointException(ckpt.path(), "is not a CLIP checkpoint (no visual.conv1.weight /"
                     + " text_projection; OpenAI or open_clip key names expected)");
@@ -95,49 +95,76 @@ public record ClipConfig(int embedDim, int imageResolution, int visionLayers, in
                 textWidth / 64, textBlocks.size());
     }
 
-    private static long[] require(Checkpoint ckpt, String name) {
+    private static long[] require(TensorSource ckpt, String name) {
         if (!ckpt.contains(name)) {
             throw new CheckpointException(ckpt.path(), "is not a complete CLIP checkpoint (no " + name + ")");
         }
         return ckpt.shape(name);
     }
 
-    /** Every state-dict key this architecture has, in OpenAI's order. */
-    public List<String> stateDictKeys() {
-        List<String> keys = new ArrayList<>(List.of("positional_embedding", "text_projection", "logit_scale",
-                "visual.class_embedding", "visual.positional_embedding", "visual.proj", "visual.conv1.weight",
-                "visual.ln_pre.weight", "visual.ln_pre.bias"));
-        for (int i = 0; i < visionLayers; i++) {
-            keys.addAll(blockKeys("visual.transformer.resblocks." + i + "."));
-        }
-        keys.addAll(List.of("visual.ln_post.weight", "visual.ln_post.bias", "token_embedding.weight"));
-        for (int i = 0; i < transformerLayers; i++) {
-            keys.addAll(blockKeys("transformer.resblocks." + i + "."));
-        }
-        keys.addAll(List.of("ln_final.weight", "ln_final.bias"));
-        return keys;
-    }
-
-    private static List<String> blockKeys(String p) {
-        return List.of(p + "attn.in_proj_weight", p + "attn.in_proj_bias", p + "attn.out_proj.weight",
-                p + "attn.out_proj.bias", p + "ln_1.weight", p + "ln_1.bias", p + "mlp.c_fc.weight",
-                p + "mlp.c_fc.bias", p + "mlp.c_proj.weight", p + "mlp.c_proj.bias", p + "ln_2.weight",
-                p + "ln_2.bias");
-    }
-
-    /** Parameters of the whole model (both towers). */
-    public long parameterCount() {
+    /** Every state-dict key this architecture has, with its shape. */
+    public Map<String, long[]> stateDictShapes() {
         long vw = visionWidth;
         long tw = transformerWidth;
         long grid = grid();
-        long vision = vw * 3 * visionPatchSize * visionPatchSize + vw + (grid * grid + 1) * vw + 4 * vw
-                + visionLayers * blockParams(vw) + vw * embedDim;
-        long text = (long) vocabSize * tw + (long) contextLength * tw + transformerLayers * blockParams(tw) + 2 * tw
-                + tw * embedDim;
-        return vision + text + 1;
+        Map<String, long[]> shapes = new LinkedHashMap<>();
+        shapes.put("positional_embedding", new long[] {contextLength, tw});
+        shapes.put("text_projection", new long[] {tw, embedDim});
+        shapes.put("logit_scale", new long[] {});
+        shapes.put("visual.class_embedding", new long[] {vw});
+        shapes.put("visual.positional_embedding", new long[] {grid * grid + 1, vw});
+        shapes.put("visual.proj", new long[] {vw, embedDim});
+        shapes.put("visual.conv1.weight", new long[] {vw, 3, visionPatchSize, visionPatchSize});
+        shapes.put("visual.ln_pre.weight", new long[] {vw});
+        shapes.put("visual.ln_pre.bias", new long[] {vw});
+        for (int i = 0; i < visionLayers; i++) {
+            putBlock(shapes, "visual.transformer.resblocks." + i + ".", vw);
+        }
+        shapes.put("visual.ln_post.weight", new long[] {vw});
+        shapes.put("visual.ln_post.bias", new long[] {vw});
+        shapes.put("token_embedding.weight", new long[] {vocabSize, tw});
+        for (int i = 0; i < transformerLayers; i++) {
+            putBlock(shapes, "transformer.resblocks." + i + ".", tw);
+        }
+        shapes.put("ln_final.weight", new long[] {tw});
+        shapes.put("ln_final.bias", new long[] {tw});
+        return shapes;
     }
 
-    private static long blockParams(long w) {
-        return 3 * w * w + 3 * w + w * w + w + 4 * w + 4 * w * w + 4 * w + 4 * w * w + w;
+    private static void putBlock(Map<String, long[]> shapes, String p, long w) {
+        shapes.put(p + "attn.in_proj_weight", new long[] {3 * w, w});
+        shapes.put(p + "attn.in_proj_bias", new long[] {3 * w});
+        shapes.put(p + "attn.out_proj.weight", new long[] {w, w});
+        shapes.put(p + "attn.out_proj.bias", new long[] {w});
+        shapes.put(p + "ln_1.weight", new long[] {w});
+        shapes.put(p + "ln_1.bias", new long[] {w});
+        shapes.put(p + "mlp.c_fc.weight", new long[] {4 * w, w});
+        shapes.put(p + "mlp.c_fc.bias", new long[] {4 * w});
+        shapes.put(p + "mlp.c_proj.weight", new long[] {w, 4 * w});
+        shapes.put(p + "mlp.c_proj.bias", new long[] {w});
+        shapes.put(p + "ln_2.weight", new long[] {w});
+        shapes.put(p + "ln_2.bias", new long[] {w});
+    }
+
+    /** Parameters of the whole model (both towers), from the shapes. */
+    public long parameterCount() {
+        long n = 0;
+        for (long[] shape : stateDictShapes().values()) {
+            long size = 1;
+            for (long s : shape) {
+                size *= s;
+            }
+            n += size;
+        }
+        return n;
+    }
+
+    /** Multiply-adds times two of one image-tower forward at {@code size x size} pixels through all blocks. */
+    public double visionFlops(int size) {
+        double n = Math.pow((double) size / visionPatchSize, 2) + 1;
+        double w = visionWidth;
+        double perBlock = 24 * n * w * w + 4 * n * n * w;
+        double patchEmbed = 2 * (n - 1) * w * 3 * visionPatchSize * visionPatchSize;
+        return visionLayers * perBlock + patchEmbed;
     }
 }

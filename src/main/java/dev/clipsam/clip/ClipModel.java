@@ -2,14 +2,14 @@ package dev.clipsam.clip;
 
 import dev.clipsam.io.Checkpoint;
 import dev.clipsam.io.CheckpointException;
+import dev.clipsam.io.KeyCheck;
+import dev.clipsam.io.RandomWeights;
+import dev.clipsam.io.TensorSource;
 import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import org.bytedeco.pytorch.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,41 +58,34 @@ public final class ClipModel implements AutoCloseable {
      */
     public static ClipModel load(Path checkpoint, Options options) {
         try (Checkpoint ckpt = Checkpoint.open(checkpoint)) {
-            ClipConfig config = ClipConfig.infer(ckpt);
-            List<String> missing = missingKeys(config, ckpt);
-            if (!missing.isEmpty()) {
-                throw new CheckpointException(checkpoint, "is not a complete " + config.name() + " CLIP: "
-                        + missing.size() + " tensors missing (first: " + String.join(", ",
-                                missing.subList(0, Math.min(3, missing.size()))) + ")");
-            }
-            Weights weights = new Weights(ckpt);
-            ClipModel model = new ClipModel(config, options, checkpoint, weights);
-            List<String> unexpected = weights.unused(ClipConfig.IGNORED_BUFFERS::contains);
-            if (!unexpected.isEmpty()) {
-                LOG.warn("{}: {} tensors not used by CLIP {} (first: {})", checkpoint, unexpected.size(), config.name(),
-                        unexpected.get(0));
-            }
-            LOG.debug("loaded CLIP {} from {} ({}, {})", config.name(), checkpoint, options.precision(),
-                    options.activation());
-            return model;
+            return build(ckpt, ClipConfig.infer(ckpt), options);
         }
     }
 
-    /** Keys the architecture needs that the checkpoint lacks. */
-    public static List<String> missingKeys(ClipConfig config, Checkpoint ckpt) {
-        return config.stateDictKeys().stream().filter(k -> !ckpt.contains(k)).toList();
+    /** A model of the given architecture with random weights (benchmarks; no download needed). */
+    public static ClipModel random(ClipConfig config, Options options, long seed) {
+        return build(new RandomWeights(config.stateDictShapes(), seed), config, options);
     }
 
-    /** Checkpoint tensors the architecture does not have (OpenAI's three int64 buffers excepted). */
-    public static List<String> unexpectedKeys(ClipConfig config, Checkpoint ckpt) {
-        Set<String> expected = new HashSet<>(config.stateDictKeys());
-        List<String> out = new ArrayList<>();
-        ckpt.tensors().forEach(t -> {
-            if (!expected.contains(t.name()) && !ClipConfig.IGNORED_BUFFERS.contains(t.name())) {
-                out.add(t.name());
-            }
-        });
-        return out;
+    private static ClipModel build(TensorSource source, ClipConfig config, Options options) {
+        KeyCheck keys = checkKeys(config, source);
+        if (!keys.loadable()) {
+            throw new CheckpointException(source.path(), "is not a complete " + config.name() + " CLIP: "
+                    + keys.problem());
+        }
+        if (!keys.unexpected().isEmpty()) {
+            LOG.warn("{}: {} tensors not used by CLIP {} (first: {})", source.path(), keys.unexpected().size(),
+                    config.name(), keys.unexpected().get(0));
+        }
+        ClipModel model = new ClipModel(config, options, source.path(), new Weights(source));
+        LOG.debug("loaded CLIP {} from {} ({}, {})", config.name(), source.path(), options.precision(),
+                options.activation());
+        return model;
+    }
+
+    /** The checkpoint against the architecture (OpenAI's three int64 buffers are expected extras). */
+    public static KeyCheck checkKeys(ClipConfig config, TensorSource source) {
+        return KeyCheck.compare(config.stateDictShapes(), source, ClipConfig.IGNORED_BUFFERS);
     }
 
     public ClipConfig config() {

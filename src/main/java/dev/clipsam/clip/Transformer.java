@@ -3,6 +3,7 @@ package dev.clipsam.clip;
 import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
+import dev.clipsam.nn.Scopes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,10 +27,7 @@ final class Transformer {
 
     /** Runs every block. */
     Tensor forward(Tensor x, boolean causal) {
-        for (ResidualAttentionBlock block : blocks) {
-            x = block.forward(x, causal);
-        }
-        return x;
+        return forward(x, causal, new int[] {blocks.size()}).get(blocks.size());
     }
 
     /**
@@ -45,8 +43,14 @@ final class Transformer {
             }
             last = Math.max(last, n);
         }
+        Tensor input = x;
         for (int i = 0; i < last; i++) {
-            x = blocks.get(i).forward(x, causal);
+            ResidualAttentionBlock block = blocks.get(i);
+            Tensor in = x;
+            x = Scopes.keep(() -> block.forward(in, causal));
+            if (in != input && !out.containsValue(in)) {
+                Scopes.free(in);
+            }
             for (int n : wanted) {
                 if (n == i + 1) {
                     out.put(n, x);

@@ -36,7 +36,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * bytes are read straight from the file into the tensor's own native memory, one tensor at a time, so loading
  * a multi-GB checkpoint never holds a second copy of it. Storage offsets and strides are honoured.
  */
-public final class Checkpoint implements AutoCloseable {
+public final class Checkpoint implements TensorSource, AutoCloseable {
 
     /** The container kinds this reader understands. */
     public enum Format {
@@ -252,6 +252,7 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
+    @Override
     public Path path() {
         return path;
     }
@@ -265,6 +266,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** All tensors, in file order (state-dict order for torch files). */
+    @Override
     public List<TensorInfo> tensors() {
         return List.copyOf(tensors.values());
     }
@@ -273,6 +275,7 @@ public final class Checkpoint implements AutoCloseable {
         return Optional.ofNullable(tensors.get(name));
     }
 
+    @Override
     public boolean contains(String name) {
         return tensors.containsKey(name);
     }
@@ -283,6 +286,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** The shape of a tensor that must exist. */
+    @Override
     public long[] shape(String name) {
         return info(name).shape();
     }
@@ -301,6 +305,7 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** Loads a tensor converted to {@code dtype}, contiguous. */
+    @Override
     public Tensor load(String name, ScalarType dtype) {
         return load(info(name), dtype);
     }

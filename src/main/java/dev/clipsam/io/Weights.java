@@ -10,23 +10,23 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Hands a model builder the tensors of a checkpoint by state-dict name, converted to the wanted dtype, and
- * remembers which names were taken so that leftovers can be reported as unexpected keys. Loaded tensors belong
+ * Hands a model builder the tensors of a checkpoint (or any {@link TensorSource}) by state-dict name, converted
+ * to the wanted dtype, and remembers which names were taken so that leftovers can be reported as unexpected keys. Loaded tensors belong
  * to the model (outside any {@code PointerScope}); it frees them with {@link #release}.
  */
 public final class Weights {
 
-    private final Checkpoint checkpoint;
+    private final TensorSource source;
     private final String prefix;
     private final Set<String> used;
     private final List<Tensor> loaded;
 
-    public Weights(Checkpoint checkpoint) {
-        this(checkpoint, "", new LinkedHashSet<>(), new ArrayList<>());
+    public Weights(TensorSource source) {
+        this(source, "", new LinkedHashSet<>(), new ArrayList<>());
     }
 
-    private Weights(Checkpoint checkpoint, String prefix, Set<String> used, List<Tensor> loaded) {
-        this.checkpoint = checkpoint;
+    private Weights(TensorSource source, String prefix, Set<String> used, List<Tensor> loaded) {
+        this.source = source;
         this.prefix = prefix;
         this.used = used;
         this.loaded = loaded;
@@ -34,7 +34,7 @@ public final class Weights {
 
     /** The tensors under {@code name.} (e.g. {@code visual}, then {@code transformer.resblocks.3}). */
     public Weights child(String name) {
-        return new Weights(checkpoint, prefix + name + ".", used, loaded);
+        return new Weights(source, prefix + name + ".", used, loaded);
     }
 
     public Weights child(int index) {
@@ -42,11 +42,11 @@ public final class Weights {
     }
 
     public boolean has(String name) {
-        return checkpoint.contains(prefix + name);
+        return source.contains(prefix + name);
     }
 
     public long[] shape(String name) {
-        return checkpoint.shape(require(name));
+        return source.shape(require(name));
     }
 
     /**
@@ -59,7 +59,7 @@ public final class Weights {
         used.add(key);
         Tensor t;
         try (PointerScope scope = new PointerScope()) {
-            t = checkpoint.load(key, dtype);
+            t = source.load(key, dtype);
             t.retainReference();
         }
         loaded.add(t);
@@ -92,18 +92,18 @@ public final class Weights {
 
     /** Checkpoint tensors no builder asked for, excluding those {@code ignored} accepts. */
     public List<String> unused(Predicate<String> ignored) {
-        return checkpoint.tensors().stream().map(TensorInfo::name).filter(n -> !used.contains(n))
+        return source.tensors().stream().map(TensorInfo::name).filter(n -> !used.contains(n))
                 .filter(ignored.negate()).toList();
     }
 
-    public Checkpoint checkpoint() {
-        return checkpoint;
+    public TensorSource source() {
+        return source;
     }
 
     private String require(String name) {
         String key = prefix + name;
-        if (!checkpoint.contains(key)) {
-            throw new CheckpointException(checkpoint.path(), "has no tensor " + key);
+        if (!source.contains(key)) {
+            throw new CheckpointException(source.path(), "has no tensor " + key);
         }
         return key;
     }

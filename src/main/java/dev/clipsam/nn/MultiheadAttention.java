@@ -1,14 +1,11 @@
 package dev.clipsam.nn;
 
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * torch's {@code nn.MultiheadAttention} with a packed input projection, as CLIP uses it: {@code qkv = x W_inᵀ +
  * b_in} split into q | k | v, heads of {@code width / heads} channels in order, {@code softmax(q kᵀ / √d) v}
- * (libtorch's fused {@code scaled_dot_product_attention}), heads concatenated, output projection. Batch first.
+ * ({@link Attention}), heads concatenated, output projection. Batch first.
  */
 public final class MultiheadAttention {
 
@@ -31,8 +28,8 @@ public final class MultiheadAttention {
         long n = x.size(1);
         long c = inProj.inFeatures();
         Tensor qkv = inProj.forward(x).view(b, n, 3, heads, c / heads).permute(2, 0, 3, 1, 4);
-        Tensor attended = torch.scaled_dot_product_attention(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2),
-                new TensorOptional(), 0.0, causal, new DoubleOptional(), false);
+        Tensor attended = Attention.scaledDotProduct(qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2), causal,
+                Double.NaN);
         return outProj.forward(attended.transpose(1, 2).reshape(b, n, c));
     }
 }

@@ -1,0 +1,9 @@
+package dev.clipsam.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code clipsam bench}: timings of the expensive parts, on this machine. */
+@Command(name = "bench", description = "Measure speed and memory of a part of the pipeline (random weights: no"
+        + " download needed).", subcommands = {BenchClipCommand.class})
+final class BenchCommand {
+}

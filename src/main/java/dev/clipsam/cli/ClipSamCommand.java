@@ -1,0 +1,76 @@
+package dev.clipsam.cli;
+
+import dev.clipsam.image.ImageReadException;
+import dev.clipsam.io.CheckpointException;
+import java.io.PrintWriter;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.IVersionProvider;
+
+/**
+ * {@code clipsam}: zero-shot anomaly segmentation with CLIP and Segment Anything.
+ *
+ * <p>Exit codes: 0 success; 1 finished but found problems (e.g. skipped inputs); 2 unusable input (a missing or
+ * wrong checkpoint, an unreadable image, bad options), reported as one line on stderr.
+ */
+@Command(name = "clipsam", mixinStandardHelpOptions = true, versionProvider = ClipSamCommand.Version.class,
+        description = "Zero-shot anomaly segmentation with CLIP and Segment Anything (ClipSAM) on the JVM.",
+        subcommands = {InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class ClipSamCommand {
+
+    /** Exit code for unusable input. */
+    public static final int EXIT_BAD_INPUT = 2;
+    /** Exit code when a run finished but some inputs had problems. */
+    public static final int EXIT_PROBLEMS = 1;
+
+    /** The types of failure caused by input, shown as one line without a stack trace. */
+    private static final List<Class<? extends RuntimeException>> INPUT_ERRORS = List.of(CheckpointException.class,
+            ImageReadException.class, UserInputException.class);
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this directly). */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new ClipSamCommand());
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            PrintWriter err = commandLine.getErr();
+            boolean verbose = parseResult.expandedArgs().contains("-v")
+                    || parseResult.expandedArgs().contains("--verbose");
+            boolean input = INPUT_ERRORS.stream().anyMatch(c -> c.isInstance(e));
+            err.println("clipsam: " + (input || e.getMessage() != null ? e.getMessage() : e.toString()));
+            if (verbose) {
+                e.printStackTrace(err);
+            } else if (!input) {
+                err.println("(run with --verbose for the stack trace)");
+            }
+            err.flush();
+            return input ? EXIT_BAD_INPUT : EXIT_PROBLEMS;
+        });
+        cli.setParameterExceptionHandler((e, args) -> {
+            PrintWriter err = e.getCommandLine().getErr();
+            err.println("clipsam: " + e.getMessage());
+            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+            err.flush();
+            return EXIT_BAD_INPUT;
+        });
+        return cli;
+    }
+
+    /** The version from the jar manifest. */
+    static final class Version implements IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = ClipSamCommand.class.getPackage().getImplementationVersion();
+            return new String[] {"clipsam " + (v == null ? "(development build)" : v)
+                    + ", PyTorch 2.10 (libtorch through JavaCPP), Java " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.clipsam.cli;
+
+import dev.clipsam.clip.ClipConfig;
+import dev.clipsam.clip.ClipModel;
+import dev.clipsam.io.Checkpoint;
+import dev.clipsam.io.DType;
+import dev.clipsam.io.KeyCheck;
+import dev.clipsam.io.TensorInfo;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code clipsam inspect}: what a checkpoint file is, without loading a model. */
+@Command(name = "inspect", description = {
+    "Describe a checkpoint: container format, dtypes, parameter count, the architecture inferred from the tensor"
+        + " shapes, and missing or unexpected tensors.",
+    "Reads OpenAI CLIP TorchScript .pt files, torch state dicts (.pt/.pth) and .safetensors files."})
+final class InspectCommand implements Callable<Integer> {
+
+    /** A model family inspect can recognise. */
+    interface Family {
+        /** Whether the checkpoint looks like this family (by its key names). */
+        boolean matches(Checkpoint ckpt);
+
+        /** Lines describing the architecture; throws a {@code CheckpointException} if it cannot be inferred. */
+        List<String> describe(Checkpoint ckpt);
+
+        KeyCheck keys(Checkpoint ckpt);
+
+        /** Known extra tensors that are not a problem, for the report. */
+        default String ignoredNote(Checkpoint ckpt) {
+            return "";
+        }
+    }
+
+    static final List<Family> FAMILIES = List.of(new ClipFamily());
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "CHECKPOINT", description = "The checkpoint file.")
+    Path file;
+
+    @Option(names = "--tensors", description = "Also list every tensor with dtype and shape.")
+    boolean listTensors;
+
+    @Override
+    public Integer call() {
+        common.apply();
+        PrintWriter out = spec.commandLine().getOut();
+        try (Checkpoint ckpt = Checkpoint.open(file)) {
+            List<TensorInfo> tensors = ckpt.tensors();
+            Map<DType, Integer> dtypes = new EnumMap<>(DType.class);
+            long values = 0;
+            for (TensorInfo t : tensors) {
+                dtypes.merge(t.dtype(), 1, Integer::sum);
+                values += t.numel();
+            }
+            row(out, "file", file + " (" + humanBytes(ckpt.fileSize()) + ")");
+            row(out, "format", ckpt.format().description());
+            List<String> counts = new ArrayList<>();
+            dtypes.forEach((d, n) -> counts.add(d.displayName() + ": " + n));
+            row(out, "tensors", tensors.size() + " (" + String.join(", ", counts) + ")");
+            row(out, "values", String.format("%,d", values));
+            if (!ckpt.metadata().isEmpty()) {
+                row(out, "metadata", ckpt.metadata().toString());
+            }
+            if (listTensors) {
+                for (TensorInfo t : tensors) {
+                    out.printf("  %-60s %-9s %s%n", t.name(), t.dtype().displayName(), Arrays.toString(t.shape()));
+                }
+            }
+            Family family = FAMILIES.stream().filter(f -> f.matches(ckpt)).findFirst().orElse(null);
+            if (family == null) {
+                out.flush();
+                throw new UserInputException(file + ": is a checkpoint, but not of a model clipsam knows"
+                        + " (CLIP ViT expected; see --tensors)");
+            }
+            family.describe(ckpt).forEach(line -> out.println(line));
+            KeyCheck keys = family.keys(ckpt);
+            row(out, "missing", keys.missing().isEmpty() ? "none" : keys.missing().size() + ": "
+                    + String.join(", ", keys.missing()));
+            row(out, "wrong shape", keys.wrongShape().isEmpty() ? "none" : String.join(", ", keys.wrongShape()));
+            row(out, "unexpected", (keys.unexpected().isEmpty() ? "none" : keys.unexpected().size() + ": "
+                    + String.join(", ", keys.unexpected())) + family.ignoredNote(ckpt));
+            out.flush();
+            if (!keys.loadable()) {
+                throw new UserInputException(file + ": cannot be loaded: " + keys.problem());
+            }
+            return 0;
+        }
+    }
+
+    static void row(PrintWriter out, String key, String value) {
+        out.printf("%-12s %s%n", key, value);
+    }
+
+    static String humanBytes(long bytes) {
+        if (bytes < 1024) {
+            return bytes + " B";
+        }
+        String[] units = {"KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = -1;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return String.format("%.1f %s", v, units[u]);
+    }
+
+    /** OpenAI / open_clip ViT CLIP. */
+    static final class ClipFamily implements Family {
+        @Override
+        public boolean matches(Checkpoint ckpt) {
+            return ckpt.contains("visual.conv1.weight") || ckpt.contains("text_projection");
+        }
+
+        @Override
+        public List<String> describe(Checkpoint ckpt) {
+            ClipConfig c = ClipConfig.infer(ckpt);
+            List<String> lines = new ArrayList<>();
+            lines.add(String.format("%-12s CLIP %s, %,d parameters", "model", c.name(), c.parameterCount()));
+            lines.add(String.format("%-12s width %d, layers %d, heads %d, patch %d, image %d px (grid %d)", "  vision",
+                    c.visionWidth(), c.visionLayers(), c.visionHeads(), c.visionPatchSize(), c.imageResolution(),
+                    c.grid()));
+            lines.add(String.format("%-12s width %d, layers %d, heads %d, context %d, vocab %d", "  text",
+                    c.transformerWidth(), c.transformerLayers(), c.transformerHeads(), c.contextLength(),
+                    c.vocabSize()));
+            lines.add(String.format("%-12s %d", "  embed dim", c.embedDim()));
+            return lines;
+        }
+
+        @Override
+        public KeyCheck keys(Checkpoint ckpt) {
+            return ClipModel.checkKeys(ClipConfig.infer(ckpt), ckpt);
+        }
+
+        @Override
+        public String ignoredNote(Checkpoint ckpt) {
+            List<String> ignored = ckpt.tensors().stream().map(TensorInfo::name)
+                    .filter(ClipConfig.IGNORED_BUFFERS::contains).toList();
+            return ignored.isEmpty() ? "" : " (TorchScript buffers ignored: " + String.join(", ", ignored) + ")";
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.clipsam.nn;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.bytedeco.pytorch.global.torch;
+
+/** Process-wide settings of the tensor engine, and memory readings for benchmarks. */
+public final class TorchRuntime {
+
+    private TorchRuntime() {
+    }
+
+    /** Sets libtorch's intra-op threads; {@code threads <= 0} means one per available core. */
+    public static int configureThreads(int threads) {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        torch.set_num_threads(n);
+        return n;
+    }
+
+    public static int threads() {
+        return torch.get_num_threads();
+    }
+
+    /** Peak resident set size of this process in bytes ({@code VmHWM}), or -1 where /proc is not available. */
+    public static long peakRssBytes() {
+        return procStatus("VmHWM:");
+    }
+
+    /** Current resident set size in bytes ({@code VmRSS}), or -1. */
+    public static long rssBytes() {
+        return procStatus("VmRSS:");
+    }
+
+    /** Resets the peak RSS counter (Linux: {@code 5 > /proc/self/clear_refs}); false where unsupported. */
+    public static boolean resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5", java.nio.file.StandardOpenOption.WRITE);
+            return true;
+        } catch (IOException | SecurityException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static long procStatus(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
+                    return Long.parseLong(parts[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
