@@ -1,0 +1,2 @@
+/** Image decoding without colour management, and Pillow-exact resampling. */
+package dev.clipsam.image;
