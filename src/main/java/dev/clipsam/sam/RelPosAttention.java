@@ -77,7 +77,7 @@ final class RelPosAttention {
         Tensor relW = rq.permute(0, 2, 1, 3).matmul(rw).permute(0, 2, 1, 3).reshape(b, heads, hw, w);
 
         Tensor out;
-        if (global && x.scalar_type().value == ScalarType.Float.value) {
+        if (global && q.scalar_type().value == ScalarType.Float.value) {
             out = foldedIntoSdpa(q, k, v, relH, relW, scale, h, w);
         } else {
             out = explicitChunks(q, k, v, relH, relW, scale, h, w);
