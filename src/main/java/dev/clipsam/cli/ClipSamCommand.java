@@ -16,7 +16,7 @@ import picocli.CommandLine.IVersionProvider;
  */
 @Command(name = "clipsam", mixinStandardHelpOptions = true, versionProvider = ClipSamCommand.Version.class,
         description = "Zero-shot anomaly segmentation with CLIP and Segment Anything (ClipSAM) on the JVM.",
-        subcommands = {InspectCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, SegmentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ClipSamCommand {
 
     /** Exit code for unusable input. */

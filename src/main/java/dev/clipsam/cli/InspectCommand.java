@@ -6,6 +6,8 @@ import dev.clipsam.io.Checkpoint;
 import dev.clipsam.io.DType;
 import dev.clipsam.io.KeyCheck;
 import dev.clipsam.io.TensorInfo;
+import dev.clipsam.sam.SamConfig;
+import dev.clipsam.sam.SamModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "inspect", description = {
     "Describe a checkpoint: container format, dtypes, parameter count, the architecture inferred from the tensor"
         + " shapes, and missing or unexpected tensors.",
-    "Reads OpenAI CLIP TorchScript .pt files, torch state dicts (.pt/.pth) and .safetensors files."})
+    "Knows CLIP (OpenAI / open_clip ViT) and Segment Anything (vit_b, vit_l, vit_h). Reads OpenAI CLIP TorchScript"
+        + " .pt files, torch state dicts (.pt/.pth) and .safetensors files."})
 final class InspectCommand implements Callable<Integer> {
 
     /** A model family inspect can recognise. */
@@ -44,7 +47,7 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
-    static final List<Family> FAMILIES = List.of(new ClipFamily());
+    static final List<Family> FAMILIES = List.of(new ClipFamily(), new SamFamily());
 
     @Mixin
     CommonOptions common;
@@ -88,7 +91,7 @@ final class InspectCommand implements Callable<Integer> {
             if (family == null) {
                 out.flush();
                 throw new UserInputException(file + ": is a checkpoint, but not of a model clipsam knows"
-                        + " (CLIP ViT expected; see --tensors)");
+                        + " (CLIP ViT or Segment Anything expected; see --tensors)");
             }
             family.describe(ckpt).forEach(line -> out.println(line));
             KeyCheck keys = family.keys(ckpt);
@@ -155,6 +158,34 @@ final class InspectCommand implements Callable<Integer> {
             List<String> ignored = ckpt.tensors().stream().map(TensorInfo::name)
                     .filter(ClipConfig.IGNORED_BUFFERS::contains).toList();
             return ignored.isEmpty() ? "" : " (TorchScript buffers ignored: " + String.join(", ", ignored) + ")";
+        }
+    }
+
+    /** Segment Anything (official {@code sam_vit_*.pth}). */
+    static final class SamFamily implements Family {
+        @Override
+        public boolean matches(Checkpoint ckpt) {
+            return ckpt.contains("image_encoder.patch_embed.proj.weight") || ckpt.contains("mask_decoder.iou_token.weight");
+        }
+
+        @Override
+        public List<String> describe(Checkpoint ckpt) {
+            SamConfig c = SamConfig.infer(ckpt);
+            return List.of(
+                    String.format("%-12s Segment Anything %s, %,d parameters and buffers", "model", c.name(),
+                            c.parameterCount()),
+                    String.format("%-12s width %d, depth %d, heads %d (head size %d), global attention in blocks %s,"
+                            + " windows %d", "  encoder", c.encoderEmbedDim(), c.encoderDepth(), c.encoderNumHeads(),
+                            c.headDim(), c.encoderGlobalAttnIndexes(), SamConfig.WINDOW_SIZE),
+                    String.format("%-12s image %d px, patch %d, embedding %d x %d x %d", "  input", SamConfig.IMAGE_SIZE,
+                            SamConfig.PATCH_SIZE, SamConfig.OUT_CHANS, SamConfig.GRID, SamConfig.GRID),
+                    String.format("%-12s prompt encoder and mask decoder of every SAM (256 channels, 3 masks + IoU)",
+                            "  decoder"));
+        }
+
+        @Override
+        public KeyCheck keys(Checkpoint ckpt) {
+            return SamModel.checkKeys(SamConfig.infer(ckpt), ckpt);
         }
     }
 }
