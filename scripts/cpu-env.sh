@@ -15,3 +15,8 @@ elif [[ -r /proc/cpuinfo ]]; then
   fi
   unset cpu_flags
 fi
+
+# libtorch runs two thread pools: OpenMP (its parallel loops, oneDNN) and OpenBLAS's own (float32 GEMM). OpenMP
+# workers spin after each parallel region and take the cores OpenBLAS needs next; on 2 cores that made SAM's mask
+# decoder (many small ops) 4x slower (300 ms -> 70 ms per prompt with PASSIVE) and did not help the large models.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"

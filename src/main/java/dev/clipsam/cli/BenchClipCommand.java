@@ -2,7 +2,6 @@ package dev.clipsam.cli;
 
 import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.ClipModel;
-import dev.clipsam.clip.VisionFeatures;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.Tensors;
@@ -11,10 +10,10 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -79,57 +78,26 @@ final class BenchClipCommand implements Callable<Integer> {
                             + c.visionPatchSize());
                 }
                 int last = c.visionLayers();
-                double best = Double.MAX_VALUE;
-                double total = 0;
-                float[] tokens = null;
-                for (int r = 0; r < warmup + runs; r++) {
-                    try (PointerScope scope = new PointerScope()) {
-                        Tensor image = torch.randn(new long[] {1, 3, size, size},
-                                new GeneratorOptional(torch.make_generator_cpu(7)),
-                                Tensors.options(org.bytedeco.pytorch.global.torch.ScalarType.Float));
-                        long start = System.nanoTime();
-                        VisionFeatures features = model.visual().forward(image, last);
-                        Tensor result = features.block(last);
-                        result.data_ptr(); // forces completion
-                        double s = seconds(start);
-                        if (r >= warmup) {
-                            best = Math.min(best, s);
-                            total += s;
-                        }
-                        if (r == warmup + runs - 1) {
-                            tokens = Tensors.toFloats(result);
-                        }
+                float[][] tokens = new float[1][];
+                Timing t = Timing.measure(warmup, runs, run -> {
+                    Tensor image = torch.randn(new long[] {1, 3, size, size},
+                            new GeneratorOptional(torch.make_generator_cpu(7)), Tensors.options(ScalarType.Float));
+                    Tensor result = model.visual().forward(image, last).block(last);
+                    if (run == warmup + runs - 1) {
+                        tokens[0] = Tensors.toFloats(result);
                     }
-                }
-                double mean = total / runs;
-                out.printf("%-9s %8.2f %10.3f %10.3f %9.0f %11s%n", name, load, mean, best,
-                        c.visionFlops(size) / best / 1e9, InspectCommand.humanBytes(TorchRuntime.peakRssBytes()));
+                });
+                out.printf("%-9s %8.2f %10.3f %10.3f %9.0f %11s%n", name, load, t.mean(), t.min(),
+                        c.visionFlops(size) / t.min() / 1e9, InspectCommand.humanBytes(TorchRuntime.peakRssBytes()));
                 out.flush();
                 if (precision == Precision.FP32) {
-                    reference = tokens;
+                    reference = tokens[0];
                 } else if (reference != null) {
-                    out.println(deviation(reference, tokens, last));
+                    out.println(Timing.deviation(reference, tokens[0], "block " + last + " tokens"));
                 }
             }
         }
         return 0;
-    }
-
-    /** How far a lower-precision result is from fp32, relative to the fp32 scale. */
-    static String deviation(float[] fp32, float[] other, int block) {
-        double maxAbs = 0;
-        double maxDiff = 0;
-        double diff2 = 0;
-        double ref2 = 0;
-        for (int i = 0; i < fp32.length; i++) {
-            double d = (double) other[i] - fp32[i];
-            maxAbs = Math.max(maxAbs, Math.abs(fp32[i]));
-            maxDiff = Math.max(maxDiff, Math.abs(d));
-            diff2 += d * d;
-            ref2 += (double) fp32[i] * fp32[i];
-        }
-        return String.format("bf16 vs fp32, block %d tokens: relative L2 error %.2e, max |diff| %.3g (max |fp32| %.3g)",
-                block, Math.sqrt(diff2 / ref2), maxDiff, maxAbs);
     }
 
     private static double seconds(long startNanos) {

@@ -40,7 +40,9 @@ public final class VisionTransformer {
     VisionTransformer(Weights w, ClipConfig config, Activation activation, Precision precision) {
         this.patch = config.visionPatchSize();
         this.width = config.visionWidth();
-        this.conv1 = new Conv2d(w.tensor("conv1.weight", precision.compute()), null, patch, 0);
+        // float32 in every precision, like SAM's patch embedding (libtorch's bf16 convolution is wrong for some
+        // shapes on AVX512-BF16 CPUs; see ImageEncoderViT); it is a small part of the work.
+        this.conv1 = new Conv2d(w.tensor("conv1.weight"), null, patch, 0);
         this.classEmbedding = w.tensor("class_embedding");
         this.positionalEmbedding = w.tensor("positional_embedding");
         this.lnPre = new LayerNorm(w.tensor("ln_pre.weight"), w.tensor("ln_pre.bias"), EPS);

@@ -103,6 +103,13 @@ public record Npy(DType dtype, long[] shape, ByteBuffer data) {
         return out;
     }
 
+    public int[] ints() {
+        require(DType.INT32);
+        int[] out = new int[Math.toIntExact(numel())];
+        data.duplicate().order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(out);
+        return out;
+    }
+
     public byte[] bytes() {
         require(DType.UINT8);
         byte[] out = new byte[Math.toIntExact(numel())];

@@ -4,6 +4,8 @@ import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.LayerNorm;
 import dev.clipsam.nn.Linear;
+import dev.clipsam.nn.RowChunks;
+import dev.clipsam.nn.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -27,7 +29,7 @@ final class ImageEncoderBlock {
     /** @param windowSize 0 for global attention */
     ImageEncoderBlock(Weights w, int heads, int windowSize, ScalarType dtype) {
         this.norm1 = new LayerNorm(w.tensor("norm1.weight"), w.tensor("norm1.bias"), EPS);
-        this.attn = new RelPosAttention(w.child("attn"), heads, windowSize == 0, dtype);
+        this.attn = new RelPosAttention(w.child("attn"), heads, dtype);
         this.norm2 = new LayerNorm(w.tensor("norm2.weight"), w.tensor("norm2.bias"), EPS);
         this.lin1 = new Linear(w.tensor("mlp.lin1.weight", dtype), w.tensor("mlp.lin1.bias", dtype));
         this.lin2 = new Linear(w.tensor("mlp.lin2.weight", dtype), w.tensor("mlp.lin2.bias", dtype));
@@ -48,7 +50,11 @@ final class ImageEncoderBlock {
             h = attn.forward(h);
         }
         x = x.add(h);
-        return x.add(lin2.forward(Activation.GELU.apply(lin1.forward(norm2.forward(x)))));
+        long c = x.size(3);
+        Tensor tokens = norm2.forward(x).reshape(-1, c);
+        Tensor mlp = RowChunks.apply(tokens, lin1.outFeatures(),
+                rows -> lin2.forward(Activation.GELU.apply(lin1.forward(rows))));
+        return x.add(mlp.view(Tensors.shape(x)));
     }
 
     /** {@code window_partition}: pad bottom/right with zeros, then {@code [B·nWindows, ws, ws, C]}. */

@@ -30,17 +30,20 @@ public final class ImageEncoderViT {
 
     ImageEncoderViT(Weights w, SamConfig config, Precision precision) {
         ScalarType dtype = precision.compute();
+        // Convolutions stay float32 in every precision: libtorch 2.10's bf16 convolution (oneDNN) returns wrong
+        // values for this 16x16/16 patch embedding with 1024 or more output channels on AVX512-BF16 CPUs (max error
+        // 6 against float32, and NaN downstream, measured), and they are a small part of the work.
         Weights patch = w.child("patch_embed").child("proj");
-        this.patchEmbed = new Conv2d(patch.tensor("weight", dtype), patch.tensor("bias", dtype), SamConfig.PATCH_SIZE, 0);
+        this.patchEmbed = new Conv2d(patch.tensor("weight"), patch.tensor("bias"), SamConfig.PATCH_SIZE, 0);
         this.posEmbed = w.tensor("pos_embed");
         for (int i = 0; i < config.encoderDepth(); i++) {
             blocks.add(new ImageEncoderBlock(w.child("blocks").child(i), config.encoderNumHeads(),
                     config.isGlobal(i) ? 0 : SamConfig.WINDOW_SIZE, dtype));
         }
         Weights neck = w.child("neck");
-        this.neckConv1 = new Conv2d(neck.tensor("0.weight", dtype), null, 1, 0);
+        this.neckConv1 = new Conv2d(neck.tensor("0.weight"), null, 1, 0);
         this.neckNorm1 = new LayerNorm2d(neck.tensor("1.weight"), neck.tensor("1.bias"), NECK_EPS);
-        this.neckConv2 = new Conv2d(neck.tensor("2.weight", dtype), null, 1, 1);
+        this.neckConv2 = new Conv2d(neck.tensor("2.weight"), null, 1, 1);
         this.neckNorm2 = new LayerNorm2d(neck.tensor("3.weight"), neck.tensor("3.bias"), NECK_EPS);
     }
 
@@ -54,7 +57,7 @@ public final class ImageEncoderViT {
      * embedding (index -1) and after every block (0-based), for debugging.
      */
     public Tensor forward(Tensor input, BiConsumer<Integer, Tensor> trace) {
-        Tensor x = Scopes.keep(() -> patchEmbed.forward(input).permute(0, 2, 3, 1).to(ScalarType.Float).add(posEmbed));
+        Tensor x = Scopes.keep(() -> patchEmbed.forward(input).permute(0, 2, 3, 1).add(posEmbed));
         if (trace != null) {
             trace.accept(-1, x);
         }

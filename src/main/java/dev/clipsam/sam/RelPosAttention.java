@@ -2,16 +2,12 @@ package dev.clipsam.sam;
 
 import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Linear;
+import dev.clipsam.nn.RowChunks;
+import dev.clipsam.nn.Scopes;
 import dev.clipsam.nn.Tensors;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-import org.bytedeco.javacpp.BytePointer;
-import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.StringViewOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -22,34 +18,31 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * {@code rel_h[i, j, ki] = q[i, j] · Rh[i - ki + S - 1]} and {@code rel_w[i, j, kj] = q[i, j] · Rw[j - kj + S - 1]},
  * both from the unscaled q.
  *
- * <p>Two exact evaluations, chosen by cost (2-core CPU, ViT-H shapes):
- * <ul>
- * <li>windows (196 tokens): scores of four heads at a time as {@code baddbmm(rel_h + rel_w, q·s, kᵀ)}, softmax,
- * times v (124 ms for 25 windows x 16 heads, against 636 ms for the alternative below);</li>
- * <li>global attention (4096 tokens) in float32: the relative terms are folded into the dot product, with
- * {@code q' = [q·s, rel_h, rel_w]} and {@code k' = [k, onehot(ki), onehot(kj)]}, so that {@code q'·k'} is the
- * biased score and libtorch's fused attention never stores the 4096 x 4096 matrix (2.7 s per block, against
- * 10 s and more for explicit scores).</li>
- * </ul>
- * In bfloat16 every block takes the explicit route, one head at a time for global blocks.
+ * <p>The scores are computed explicitly, {@code baddbmm(rel_h + rel_w, q·s, kᵀ)}, in slices of heads and query rows
+ * that keep every intermediate at most 16 MB: a global block of ViT-H has 16 x 4096 x 4096 scores (1 GiB), and
+ * blocks above 32 MB would be page-faulted in afresh on every call (see {@link RowChunks}). Measured on 2 cores,
+ * this beats libtorch's fused attention with the relative terms folded into augmented q/k (which triples the
+ * product's depth) and whole-matrix evaluation.
  */
 final class RelPosAttention {
 
-    /** Largest score matrix chunk of the explicit route, in elements (32 MB of float32). */
-    private static final long MAX_CHUNK_ELEMENTS = 8L << 20;
-    private static final Map<Long, Tensor[]> ONE_HOT_KEYS = new ConcurrentHashMap<>();
-
     private final int heads;
-    private final boolean global;
-    private final Linear qkv;
+    private final Linear q;
+    private final Linear k;
+    private final Linear v;
     private final Linear proj;
     private final Tensor relPosH;
     private final Tensor relPosW;
 
-    RelPosAttention(Weights w, int heads, boolean global, ScalarType dtype) {
+    RelPosAttention(Weights w, int heads, ScalarType dtype) {
         this.heads = heads;
-        this.global = global;
-        this.qkv = new Linear(w.tensor("qkv.weight", dtype), w.tensor("qkv.bias", dtype));
+        Tensor weight = w.tensor("qkv.weight", dtype);
+        Tensor bias = w.tensor("qkv.bias", dtype);
+        long c = weight.size(1);
+        // The packed projection as three: each output stays a third of the size (rows q | k | v, as qkv.reshape).
+        this.q = new Linear(weight.narrow(0, 0, c), bias.narrow(0, 0, c));
+        this.k = new Linear(weight.narrow(0, c, c), bias.narrow(0, c, c));
+        this.v = new Linear(weight.narrow(0, 2 * c, c), bias.narrow(0, 2 * c, c));
         this.proj = new Linear(w.tensor("proj.weight", dtype), w.tensor("proj.bias", dtype));
         this.relPosH = w.tensor("rel_pos_h");
         this.relPosW = w.tensor("rel_pos_w");
@@ -62,77 +55,68 @@ final class RelPosAttention {
         long w = x.size(2);
         long c = x.size(3);
         long hw = h * w;
-        Tensor packed = qkv.forward(x).reshape(b, hw, 3, heads, -1).permute(2, 0, 3, 1, 4);
-        Tensor q = packed.select(0, 0);
-        Tensor k = packed.select(0, 1);
-        Tensor v = packed.select(0, 2);
-        long headDim = q.size(3);
-        double scale = Math.pow(headDim, -0.5);
+        long d = c / heads;
+        Tensor qh = split(q.forward(x), b, hw, d);
+        Tensor kh = split(k.forward(x), b, hw, d);
+        Tensor vh = split(v.forward(x), b, hw, d);
 
-        // Relative terms from the unscaled q, in float32: [B, heads, HW, kh] and [B, heads, HW, kw].
-        Tensor rq = q.to(ScalarType.Float).reshape(b * heads, h, w, headDim);
-        Tensor rh = relativePositions((int) h, relPosH).permute(0, 2, 1);
-        Tensor rw = relativePositions((int) w, relPosW).permute(0, 2, 1);
-        Tensor relH = rq.matmul(rh).reshape(b, heads, hw, h);
-        Tensor relW = rq.permute(0, 2, 1, 3).matmul(rw).permute(0, 2, 1, 3).reshape(b, heads, hw, w);
+        // Relative terms from the unscaled q, in float32: [B·heads, HW, h] and [B·heads, HW, w]. One product per
+        // grid row (resp. column) over all heads and windows: rel_h[n, i, j, ki] = sum_c q[n, i, j, c] Rh[i, ki, c].
+        long n = b * heads;
+        Tensor rq = qh.to(ScalarType.Float).view(n, h, w, d);
+        Tensor relH = rq.permute(1, 0, 2, 3).reshape(h, n * w, d)
+                .bmm(relativePositions((int) h, relPosH).transpose(1, 2))
+                .view(h, n, w, h).permute(1, 0, 2, 3).reshape(n, hw, h);
+        Tensor relW = rq.permute(2, 0, 1, 3).reshape(w, n * h, d)
+                .bmm(relativePositions((int) w, relPosW).transpose(1, 2))
+                .view(w, n, h, w).permute(1, 2, 0, 3).reshape(n, hw, w);
 
-        Tensor out;
-        if (global && q.scalar_type().value == ScalarType.Float.value) {
-            out = foldedIntoSdpa(q, k, v, relH, relW, scale, h, w);
-        } else {
-            out = explicitChunks(q, k, v, relH, relW, scale, h, w);
-        }
-        return proj.forward(out.view(b, heads, h, w, headDim).permute(0, 2, 3, 1, 4).reshape(b, h, w, c));
+        Tensor out = attend(qh, kh, vh, relH, relW, Math.pow(d, -0.5), h, w);
+        return proj.forward(out.view(b, heads, h, w, d).permute(0, 2, 3, 1, 4).reshape(b, h, w, c));
     }
 
-    Tensor explicitChunks(Tensor q, Tensor k, Tensor v, Tensor relH, Tensor relW, double scale, long h,
-            long w) {
-        long b = q.size(0);
-        long hw = h * w;
-        long d = q.size(3);
+    /** {@code [B, HW, C]} to {@code [B·heads, HW, d]}. */
+    private Tensor split(Tensor x, long b, long hw, long d) {
+        return x.reshape(b, hw, heads, d).permute(0, 2, 1, 3).reshape(b * heads, hw, d);
+    }
+
+    /**
+     * @param q    {@code [N, HW, d]} (N = batch · heads)
+     * @param relH {@code [N, HW, h]} float32
+     * @param relW {@code [N, HW, w]} float32
+     * @return {@code [N, HW, d]}
+     */
+    static Tensor attend(Tensor q, Tensor k, Tensor v, Tensor relH, Tensor relW, double scale, long h, long w) {
+        long n = q.size(0);
+        long hw = q.size(1);
         ScalarType dtype = q.scalar_type();
-        long chunk = Math.max(1, Math.min(heads, MAX_CHUNK_ELEMENTS / (b * hw * hw)));
-        TensorVector parts = new TensorVector();
-        for (long start = 0; start < heads; start += chunk) {
-            long n = Math.min(chunk, heads - start);
-            Tensor bias = relH.narrow(1, start, n).unsqueeze(-1).add(relW.narrow(1, start, n).unsqueeze(-2))
-                    .view(b * n, hw, hw).to(dtype);
-            Tensor qs = q.narrow(1, start, n).reshape(b * n, hw, d);
-            Tensor ks = k.narrow(1, start, n).reshape(b * n, hw, d);
-            Tensor vs = v.narrow(1, start, n).reshape(b * n, hw, d);
-            Tensor scores = torch.baddbmm(bias, qs, ks.transpose(1, 2), new Scalar(1.0), new Scalar(scale));
-            parts.push_back(torch.softmax(scores, -1).bmm(vs).view(b, n, hw, d));
-        }
-        return torch.cat(parts, 1);
-    }
-
-    Tensor foldedIntoSdpa(Tensor q, Tensor k, Tensor v, Tensor relH, Tensor relW, double scale, long h,
-            long w) {
-        long b = q.size(0);
-        long hw = h * w;
-        Tensor[] keys = oneHotKeys(h, w);
-        Tensor qa = torch.cat(new TensorVector(q.mul(new Scalar(scale)), relH, relW), -1);
-        Tensor ka = torch.cat(new TensorVector(k, keys[0].expand(b, heads, hw, h), keys[1].expand(b, heads, hw, w)), -1);
-        long d = q.size(3);
-        Tensor va = torch.constant_pad_nd(v, new long[] {0, h + w}); // the fused kernel wants equal head sizes
-        return torch.scaled_dot_product_attention(qa, ka, va, new TensorOptional(), 0.0, false,
-                new DoubleOptional(1.0), false).narrow(-1, 0, d);
-    }
-
-    /** {@code onehot(row)} and {@code onehot(column)} of every key position of an {@code h x w} grid. */
-    private static Tensor[] oneHotKeys(long h, long w) {
-        return ONE_HOT_KEYS.computeIfAbsent(h << 32 | w, key -> {
-            Tensor[] pair = new Tensor[2];
-            try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
-                Tensor index = torch.arange(new Scalar(h * w), Tensors.options(ScalarType.Long));
-                Tensor rows = index.div(new Scalar(w), new StringViewOptional(new BytePointer("floor")));
-                pair[0] = torch.one_hot(rows, h).to(ScalarType.Float);
-                pair[1] = torch.one_hot(index.remainder(new Scalar(w)), w).to(ScalarType.Float);
-                pair[0].retainReference();
-                pair[1].retainReference();
+        long perRow = hw;
+        long rowsPerSlice = Math.max(1, RowChunks.MAX_ELEMENTS / perRow);
+        long headsPerSlice = Math.max(1, Math.min(n, rowsPerSlice / hw));
+        long queryRows = headsPerSlice > 1 ? hw : Math.min(hw, rowsPerSlice);
+        TensorVector byHead = new TensorVector();
+        for (long start = 0; start < n; start += headsPerSlice) {
+            long m = Math.min(headsPerSlice, n - start);
+            Tensor ks = k.narrow(0, start, m).transpose(1, 2);
+            Tensor vs = v.narrow(0, start, m);
+            TensorVector byRow = new TensorVector();
+            for (long row = 0; row < hw; row += queryRows) {
+                long r = Math.min(queryRows, hw - row);
+                long first = start;
+                long firstRow = row;
+                // Each slice in its own scope: only its [m, r, d] output outlives it.
+                byRow.push_back(Scopes.keep(() -> {
+                    Tensor bias = relH.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-1)
+                            .add(relW.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-2)).view(m, r, hw)
+                            .to(dtype);
+                    Tensor scores = torch.baddbmm(bias, q.narrow(0, first, m).narrow(1, firstRow, r), ks,
+                            new Scalar(1.0), new Scalar(scale));
+                    return torch.softmax(scores, -1).bmm(vs);
+                }));
             }
-            return pair;
-        });
+            byHead.push_back(byRow.size() == 1 ? byRow.get(0) : torch.cat(byRow, 1));
+        }
+        return byHead.size() == 1 ? byHead.get(0) : torch.cat(byHead, 0);
     }
 
     /**
@@ -144,8 +128,9 @@ final class RelPosAttention {
         Tensor resized = table;
         if (table.size(0) != rows) {
             org.bytedeco.pytorch.InterpolateFuncOptions options = new org.bytedeco.pytorch.InterpolateFuncOptions();
-            options.size().put(new LongVector(rows));
+            options.size().put(new LongVector(new long[] {rows}));
             options.mode().put(new org.bytedeco.pytorch.kLinear());
+            options.align_corners().put(false);
             resized = torch.interpolate(table.reshape(1, table.size(0), -1).permute(0, 2, 1), options)
                     .reshape(-1, rows).permute(1, 0);
         }

@@ -12,6 +12,21 @@ import org.bytedeco.pytorch.Tensor;
  */
 public record SamPrediction(Tensor logits, Tensor scores, Tensor lowResLogits, MaskDecoder.Output decoder) {
 
+    /** Predictions of consecutive prompt batches joined into one (decoder internals of the first batch only). */
+    static SamPrediction concat(java.util.List<SamPrediction> parts) {
+        org.bytedeco.pytorch.TensorVector logits = new org.bytedeco.pytorch.TensorVector();
+        org.bytedeco.pytorch.TensorVector scores = new org.bytedeco.pytorch.TensorVector();
+        org.bytedeco.pytorch.TensorVector lowRes = new org.bytedeco.pytorch.TensorVector();
+        for (SamPrediction p : parts) {
+            logits.push_back(p.logits());
+            scores.push_back(p.scores());
+            lowRes.push_back(p.lowResLogits());
+        }
+        return new SamPrediction(org.bytedeco.pytorch.global.torch.cat(logits, 0),
+                org.bytedeco.pytorch.global.torch.cat(scores, 0), org.bytedeco.pytorch.global.torch.cat(lowRes, 0),
+                parts.get(0).decoder());
+    }
+
     /** Binary masks {@code [B, C, H, W]} (logits > 0), as booleans. */
     public Tensor masks() {
         return logits.gt(new org.bytedeco.pytorch.Scalar(0.0));

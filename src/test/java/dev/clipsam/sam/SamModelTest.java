@@ -10,7 +10,6 @@ import dev.clipsam.io.Checkpoint;
 import dev.clipsam.io.CheckpointException;
 import dev.clipsam.io.RandomWeights;
 import dev.clipsam.io.TensorInfo;
-import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.Tensors;
 import dev.clipsam.testing.Close;
@@ -83,24 +82,25 @@ class SamModelTest {
     }
 
     @Test
-    void globalAttentionRoutesAgree() {
-        // The fixtures cover the folded route on global blocks and the explicit route on windows; here both routes
-        // run on the same global-attention input and must agree.
-        SamConfig config = new SamConfig(64, 2, 2, List.of(0, 1));
+    void slicedAttentionEqualsTheWholeMatrix() {
+        // A global block's scores are evaluated in slices of query rows; the result must equal one whole-matrix
+        // evaluation of softmax(q·s kᵀ + rel_h + rel_w) v.
         try (PointerScope scope = new PointerScope()) {
-            Weights w = new Weights(new RandomWeights(config.stateDictShapes(), 3));
-            RelPosAttention attention = new RelPosAttention(w.child("image_encoder.blocks.0.attn"), 2, true,
-                    org.bytedeco.pytorch.global.torch.ScalarType.Float);
-            Tensor q = torch.randn(1, 2, 64 * 64, 32);
-            Tensor k = torch.randn(1, 2, 64 * 64, 32);
-            Tensor v = torch.randn(1, 2, 64 * 64, 32);
-            Tensor relH = torch.randn(1, 2, 64 * 64, 64);
-            Tensor relW = torch.randn(1, 2, 64 * 64, 64);
+            long n = 2;
+            long side = 64;
+            long hw = side * side;
+            Tensor q = torch.randn(n, hw, 32);
+            Tensor k = torch.randn(n, hw, 32);
+            Tensor v = torch.randn(n, hw, 32);
+            Tensor relH = torch.randn(n, hw, side);
+            Tensor relW = torch.randn(n, hw, side);
             double scale = Math.pow(32, -0.5);
-            float[] folded = Tensors.toFloats(attention.foldedIntoSdpa(q, k, v, relH, relW, scale, 64, 64));
-            float[] explicit = Tensors.toFloats(attention.explicitChunks(q, k, v, relH, relW, scale, 64, 64));
-            Close.assertClose(explicit, folded, 1e-5, "folded vs explicit");
-            Weights.release(w.loaded());
+            Tensor bias = relH.unsqueeze(-1).add(relW.unsqueeze(-2)).view(n, hw, hw);
+            Tensor whole = torch.softmax(q.mul(new org.bytedeco.pytorch.Scalar(scale)).bmm(k.transpose(1, 2)).add(bias),
+                    -1).bmm(v);
+            Close.assertClose(Tensors.toFloats(whole),
+                    Tensors.toFloats(RelPosAttention.attend(q, k, v, relH, relW, scale, side, side)), 1e-5,
+                    "sliced vs whole");
         }
     }
 
