@@ -16,7 +16,8 @@ import picocli.CommandLine.IVersionProvider;
  */
 @Command(name = "clipsam", mixinStandardHelpOptions = true, versionProvider = ClipSamCommand.Version.class,
         description = "Zero-shot anomaly segmentation with CLIP and Segment Anything (ClipSAM) on the JVM.",
-        subcommands = {InspectCommand.class, SegmentCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, SegmentCommand.class, DataCommand.class, SynthCommand.class,
+            MetricsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ClipSamCommand {
 
     /** Exit code for unusable input. */
@@ -26,7 +27,7 @@ public final class ClipSamCommand {
 
     /** The types of failure caused by input, shown as one line without a stack trace. */
     private static final List<Class<? extends RuntimeException>> INPUT_ERRORS = List.of(CheckpointException.class,
-            ImageReadException.class, UserInputException.class);
+            ImageReadException.class, UserInputException.class, dev.clipsam.data.DatasetException.class);
 
     public static void main(String[] args) {
         System.exit(run(args));

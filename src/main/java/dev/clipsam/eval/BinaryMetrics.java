@@ -26,45 +26,30 @@ public record BinaryMetrics(double auroc, double ap, double f1Max, double f1Thre
     }
 
     public static BinaryMetrics of(RankedScores ranked) {
-        int[] neg = ranked.negatives;
-        long[] pos = ranked.positives;
-        long totalPos = pos.length;
-        long totalNeg = ranked.negativeCount;
+        long totalPos = ranked.positiveCount();
+        long totalNeg = ranked.negativeCount();
         if (totalPos == 0 || totalNeg == 0) {
             return new BinaryMetrics(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
         }
-        int i = pos.length - 1;
-        int j = ranked.negativeCount - 1;
-        long tp = 0;
-        long fp = 0;
-        long area2 = 0; // twice the ROC area, in units of 1/(P·N): exact
-        double ap = 0;
-        double bestF1 = Double.NEGATIVE_INFINITY;
-        double bestThreshold = Double.NaN;
-        while (i >= 0 || j >= 0) {
-            int t = Math.max(i >= 0 ? RankedScores.positiveKey(pos[i]) : Integer.MIN_VALUE,
-                    j >= 0 ? neg[j] : Integer.MIN_VALUE);
-            long tpPrev = tp;
-            long fpPrev = fp;
-            while (i >= 0 && RankedScores.positiveKey(pos[i]) == t) {
-                tp++;
-                i--;
-            }
-            while (j >= 0 && neg[j] == t) {
-                fp++;
-                j--;
-            }
-            area2 += (fp - fpPrev) * (tp + tpPrev);
+        // area2: twice the ROC area in units of 1/(P·N), exact in integers.
+        long[] area2 = {0};
+        long[] previous = {0, 0};
+        double[] ap = {0};
+        double[] best = {Double.NEGATIVE_INFINITY, Double.NaN};
+        ranked.sweep((score, tp, fp, covered) -> {
+            area2[0] += (fp - previous[1]) * (tp + previous[0]);
             double precision = (double) tp / (tp + fp);
             double recall = (double) tp / totalPos;
-            ap += ((double) (tp - tpPrev) / totalPos) * precision;
+            ap[0] += ((double) (tp - previous[0]) / totalPos) * precision;
             double f1 = (2 * precision) * recall / (precision + recall);
-            if (Double.isFinite(f1) && f1 >= bestF1) {
-                bestF1 = f1;
-                bestThreshold = RankedScores.value(t);
+            if (Double.isFinite(f1) && f1 >= best[0]) {
+                best[0] = f1;
+                best[1] = score;
             }
-        }
-        double auroc = area2 / (2.0 * totalPos * totalNeg);
-        return new BinaryMetrics(auroc, ap, Math.max(bestF1, 0.0), bestThreshold);
+            previous[0] = tp;
+            previous[1] = fp;
+            return true;
+        });
+        return new BinaryMetrics(area2[0] / (2.0 * totalPos * totalNeg), ap[0], Math.max(best[0], 0.0), best[1]);
     }
 }

@@ -106,7 +106,7 @@ public final class PixelScores {
         negatives = new int[0];
         long[] pos = Arrays.copyOf(positives, positiveCount);
         positives = new long[0];
-        Arrays.sort(neg, 0, negativeCount);
+        IntSort.sort(neg, 0, negativeCount);
         Arrays.sort(pos);
         RankedScores ranked = new RankedScores(neg, negativeCount, pos, Arrays.copyOf(regionAreas, regionCount));
         negativeCount = 0;

@@ -26,53 +26,26 @@ public final class ProMetrics {
 
     /** Exact AUPRO@0.3; NaN without regions or without normal pixels. */
     public static double exactAupro(RankedScores ranked) {
-        int[] neg = ranked.negatives;
-        long[] pos = ranked.positives;
-        int regions = ranked.regionAreas.length;
-        if (regions == 0 || ranked.negativeCount == 0) {
+        int regions = ranked.regionCount();
+        if (regions == 0 || ranked.negativeCount() == 0) {
             return Double.NaN;
         }
-        double[] weight = new double[regions];
-        for (int r = 0; r < regions; r++) {
-            weight[r] = 1.0 / ranked.regionAreas[r];
-        }
-        double ok = ranked.negativeCount;
-        int i = pos.length - 1;
-        int j = ranked.negativeCount - 1;
-        long fp = 0;
-        double coveredSum = 0; // Σ over covered region pixels of 1/area (Kahan-compensated)
-        double compensation = 0;
-        double prevFpr = 0;
-        double prevPro = 0;
-        double area = 0;
-        while (i >= 0 || j >= 0) {
-            int t = Math.max(i >= 0 ? RankedScores.positiveKey(pos[i]) : Integer.MIN_VALUE,
-                    j >= 0 ? neg[j] : Integer.MIN_VALUE);
-            while (i >= 0 && RankedScores.positiveKey(pos[i]) == t) {
-                double y = weight[RankedScores.positiveRegion(pos[i])] - compensation;
-                double s = coveredSum + y;
-                compensation = (s - coveredSum) - y;
-                coveredSum = s;
-                i--;
-            }
-            while (j >= 0 && neg[j] == t) {
-                fp++;
-                j--;
-            }
+        double ok = ranked.negativeCount();
+        double[] state = {0, 0, 0}; // previous FPR, previous PRO, area
+        ranked.sweep((score, tp, fp, covered) -> {
             double fpr = fp / ok;
-            double pro = coveredSum / regions;
+            double pro = covered / regions;
             if (fpr <= FPR_LIMIT) {
-                area += (fpr - prevFpr) * (pro + prevPro) / 2;
-                prevFpr = fpr;
-                prevPro = pro;
-            } else {
-                double proAtLimit = prevPro + (pro - prevPro) * (FPR_LIMIT - prevFpr) / (fpr - prevFpr);
-                area += (FPR_LIMIT - prevFpr) * (prevPro + proAtLimit) / 2;
-                prevFpr = FPR_LIMIT;
-                break;
+                state[2] += (fpr - state[0]) * (pro + state[1]) / 2;
+                state[0] = fpr;
+                state[1] = pro;
+                return true;
             }
-        }
-        return area / FPR_LIMIT;
+            double proAtLimit = state[1] + (pro - state[1]) * (FPR_LIMIT - state[0]) / (fpr - state[0]);
+            state[2] += (FPR_LIMIT - state[0]) * (state[1] + proAtLimit) / 2;
+            return false;
+        });
+        return state[2] / FPR_LIMIT;
     }
 
     /** APRIL-GAN's curve, step by step (for reports and tests). */

@@ -50,6 +50,56 @@ public final class RankedScores {
         return new RankedScores(neg, neg.length, pos, new int[0]);
     }
 
+    /** What a descending sweep sees after each distinct score. */
+    @FunctionalInterface
+    public interface Step {
+        /**
+         * @param score   the score just passed (every pixel with a score at least this is now counted)
+         * @param tp      positives with score >= {@code score}
+         * @param fp      negatives with score >= {@code score}
+         * @param covered sum over those positives of 1 / (area of their region), Kahan-compensated
+         * @return false to stop the sweep
+         */
+        boolean accept(float score, long tp, long fp, double covered);
+    }
+
+    /**
+     * Walks the distinct scores from the highest down, ties between positives and negatives merged into one step.
+     */
+    public void sweep(Step step) {
+        double[] weight = new double[regionAreas.length];
+        for (int r = 0; r < weight.length; r++) {
+            weight[r] = 1.0 / regionAreas[r];
+        }
+        int i = positives.length - 1;
+        int j = negativeCount - 1;
+        long tp = 0;
+        long fp = 0;
+        double covered = 0;
+        double compensation = 0;
+        while (i >= 0 || j >= 0) {
+            int t = Math.max(i >= 0 ? positiveKey(positives[i]) : Integer.MIN_VALUE, j >= 0 ? negatives[j]
+                    : Integer.MIN_VALUE);
+            while (i >= 0 && positiveKey(positives[i]) == t) {
+                tp++;
+                if (weight.length > 0) {
+                    double y = weight[positiveRegion(positives[i])] - compensation;
+                    double sum = covered + y;
+                    compensation = (sum - covered) - y;
+                    covered = sum;
+                }
+                i--;
+            }
+            while (j >= 0 && negatives[j] == t) {
+                fp++;
+                j--;
+            }
+            if (!step.accept(value(t), tp, fp, covered)) {
+                return;
+            }
+        }
+    }
+
     public int positiveCount() {
         return positives.length;
     }

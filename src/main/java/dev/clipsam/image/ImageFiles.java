@@ -54,6 +54,73 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * Where an image is non-zero, at its stored precision (a 16-bit value of 1 counts), ignoring alpha; palette
+     * images by their colours. For masks, where any non-zero pixel marks a defect.
+     *
+     * @return {@code [height * width]} row-major; the size is {@code size(file)}
+     */
+    public static boolean[] nonZero(Path file) {
+        BufferedImage image;
+        try {
+            image = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new ImageReadException(file, "cannot be decoded as an image (" + e.getMessage() + ")", e);
+        }
+        if (image == null) {
+            throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
+        }
+        int w = image.getWidth();
+        int h = image.getHeight();
+        boolean[] out = new boolean[w * h];
+        ColorModel cm = image.getColorModel();
+        Raster raster = image.getRaster();
+        if (cm instanceof IndexColorModel palette) {
+            int[] index = raster.getSamples(0, 0, w, h, 0, (int[]) null);
+            for (int i = 0; i < index.length; i++) {
+                out[i] = (palette.getRGB(index[i]) & 0xffffff) != 0;
+            }
+            return out;
+        }
+        int colourBands = cm.getNumColorComponents();
+        for (int b = 0; b < Math.min(colourBands, raster.getNumBands()); b++) {
+            int[] samples = raster.getSamples(0, 0, w, h, b, (int[]) null);
+            for (int i = 0; i < samples.length; i++) {
+                out[i] |= samples[i] != 0;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The {@code [width, height]} of an image file from its header, without decoding the pixels.
+     *
+     * @throws ImageReadException when the file is missing or not a readable image
+     */
+    public static int[] size(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new ImageReadException(file, "file not found");
+        }
+        try (javax.imageio.stream.ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            java.util.Iterator<javax.imageio.ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
+            }
+            javax.imageio.ImageReader reader = readers.next();
+            try {
+                reader.setInput(in);
+                return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ImageReadException r) {
+                throw r;
+            }
+            throw new ImageReadException(file, "cannot be read as an image (" + e.getMessage() + ")", e);
+        }
+    }
+
     /** Converts a decoded image, reading stored sample values wherever the colour space allows. */
     public static Image8 toImage8(BufferedImage image) {
         int w = image.getWidth();
