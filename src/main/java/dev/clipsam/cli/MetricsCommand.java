@@ -24,8 +24,6 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
 import picocli.CommandLine.Command;
@@ -117,9 +115,7 @@ final class MetricsCommand implements Callable<Integer> {
         Set<Path> usedMasks = new HashSet<>();
         List<ClassMetrics> results = new ArrayList<>();
         int total = byClass.values().stream().mapToInt(List::size).sum();
-        try (ProgressBar bar = new ProgressBarBuilder().setTaskName("metrics").setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).continuousUpdate().setConsumer(
-                        new me.tongfei.progressbar.ConsoleProgressBarConsumer(System.err)).build()) {
+        try (ProgressBar bar = Progress.bar("metrics", total)) {
             for (Map.Entry<String, List<Path>> e : byClass.entrySet()) {
                 PixelScores scores = new PixelScores(0);
                 List<Float> perImage = new ArrayList<>();

@@ -1,0 +1,18 @@
+package dev.clipsam.cli;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** The progress bar every long command shows, on stderr so that stdout stays the result. */
+final class Progress {
+
+    private Progress() {
+    }
+
+    static ProgressBar bar(String task, long max) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();
+    }
+}

@@ -1,0 +1,66 @@
+package dev.clipsam.pipeline;
+
+import dev.clipsam.clip.ClipModel;
+import dev.clipsam.clip.ClipPreprocess;
+import dev.clipsam.clip.VisionFeatures;
+import dev.clipsam.image.Image8;
+import dev.clipsam.nn.Scopes;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * The CLIP stage of ClipSAM for one image: APRIL-GAN preprocessing at the working size (518 px by default), one
+ * image-tower pass, and the patch tokens of every wanted block as {@code [C, H, W]} grids (class token dropped, no
+ * {@code ln_post}), which is what the UMCI head reads (DESIGN §1-2).
+ */
+public final class ClipStages {
+
+    private final ClipModel clip;
+    private final ClipPreprocess preprocess;
+    private final int[] blocks;
+
+    public ClipStages(ClipModel clip, int imageSize, List<Integer> blocks) {
+        int patch = clip.config().visionPatchSize();
+        if (imageSize % patch != 0) {
+            throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of the CLIP patch size "
+                    + patch);
+        }
+        for (int b : blocks) {
+            if (b < 1 || b > clip.config().visionLayers()) {
+                throw new IllegalArgumentException("CLIP " + clip.config().name() + " has no block " + b + " (1.."
+                        + clip.config().visionLayers() + ")");
+            }
+        }
+        this.clip = clip;
+        this.preprocess = new ClipPreprocess(imageSize, ClipPreprocess.Crop.SQUASH);
+        this.blocks = blocks.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    public int imageSize() {
+        return preprocess.size();
+    }
+
+    public int grid() {
+        return preprocess.size() / clip.config().visionPatchSize();
+    }
+
+    public ClipModel clip() {
+        return clip;
+    }
+
+    /** Per wanted block, {@code [C, H, W]} float32 tokens of the image (in the caller's scope). */
+    public List<Tensor> tokens(Image8 image) {
+        List<Tensor> out = new ArrayList<>();
+        try (NoGradGuard guard = new NoGradGuard()) {
+            Tensor input = preprocess.apply(image).unsqueeze(0);
+            VisionFeatures f = clip.visual().forward(input, blocks);
+            int g = grid();
+            for (int b : blocks) {
+                out.add(Scopes.keep(() -> f.patchTokens(b).squeeze(0).transpose(0, 1).reshape(-1, g, g).contiguous()));
+            }
+        }
+        return out;
+    }
+}
