@@ -11,6 +11,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /** Moving data between Java arrays and libtorch tensors, and small shape helpers. */
 public final class Tensors {
 
+    static {
+        TorchRuntime.ensureInitialised();
+    }
+
     private Tensors() {
     }
 

@@ -11,6 +11,16 @@ public final class TorchRuntime {
     private TorchRuntime() {
     }
 
+    static {
+        // NNPACK cannot run on this class of CPU and libtorch warns on every convolution that tries it.
+        torch.globalContext().setUserEnabledNNPACK(false);
+    }
+
+    /** Applies the process-wide engine settings above (idempotent; every model class calls it). */
+    public static void ensureInitialised() {
+        // the work is done once, by the static initialiser
+    }
+
     /** Sets libtorch's intra-op threads; {@code threads <= 0} means one per available core. */
     public static int configureThreads(int threads) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();

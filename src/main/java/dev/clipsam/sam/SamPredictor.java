@@ -94,6 +94,15 @@ public final class SamPredictor implements AutoCloseable {
      * points and all have, or all lack, a box and a mask input. Row i equals {@code predict(prompts.get(i))}.
      */
     public SamPrediction predictBatch(List<SamPrompt> prompts, boolean multimask) {
+        return predictBatch(prompts, multimask, originalHeight, originalWidth);
+    }
+
+    /**
+     * Like {@link #predictBatch(List, boolean)}, with the mask logits brought to {@code outputHeight x outputWidth}
+     * instead of the original size (SAM's own postprocessing with another final size: MMR reads the masks on the
+     * S x S grid of the squashed image this way).
+     */
+    public SamPrediction predictBatch(List<SamPrompt> prompts, boolean multimask, int outputHeight, int outputWidth) {
         requireImage();
         if (prompts.isEmpty()) {
             throw new IllegalArgumentException("no prompts");
@@ -101,7 +110,8 @@ public final class SamPredictor implements AutoCloseable {
         if (prompts.size() > DECODER_CHUNK) {
             List<SamPrediction> parts = new java.util.ArrayList<>();
             for (int i = 0; i < prompts.size(); i += DECODER_CHUNK) {
-                parts.add(predictBatch(prompts.subList(i, Math.min(prompts.size(), i + DECODER_CHUNK)), multimask));
+                parts.add(predictBatch(prompts.subList(i, Math.min(prompts.size(), i + DECODER_CHUNK)), multimask,
+                        outputHeight, outputWidth));
             }
             return SamPrediction.concat(parts);
         }
@@ -144,7 +154,7 @@ public final class SamPredictor implements AutoCloseable {
             prompts.forEach(p -> list.push_back(p.maskInput().to(ScalarType.Float).reshape(1, 1, 256, 256)));
             masks = torch.cat(list, 0);
         }
-        return decode(points, labels, boxes, masks, multimask);
+        return decode(points, labels, boxes, masks, multimask, outputHeight, outputWidth);
     }
 
     /**
@@ -156,6 +166,11 @@ public final class SamPredictor implements AutoCloseable {
      * @param masks  {@code [B, 1, 256, 256]} or null
      */
     public SamPrediction decode(Tensor points, Tensor labels, Tensor boxes, Tensor masks, boolean multimask) {
+        return decode(points, labels, boxes, masks, multimask, originalHeight, originalWidth);
+    }
+
+    private SamPrediction decode(Tensor points, Tensor labels, Tensor boxes, Tensor masks, boolean multimask,
+            int outputHeight, int outputWidth) {
         requireImage();
         long b = points != null ? points.size(0) : boxes != null ? boxes.size(0) : masks != null ? masks.size(0) : 1;
         PromptEncoder prompts = model.promptEncoder();
@@ -163,8 +178,8 @@ public final class SamPredictor implements AutoCloseable {
         Tensor dense = prompts.dense(masks, b);
         MaskDecoder.Output out = model.maskDecoder().forward(embedding, prompts.densePositionalEncoding(), sparse, dense,
                 multimask);
-        Tensor logits = SamModel.postprocessMasks(out.lowResLogits(), inputHeight, inputWidth, originalHeight,
-                originalWidth);
+        Tensor logits = SamModel.postprocessMasks(out.lowResLogits(), inputHeight, inputWidth, outputHeight,
+                outputWidth);
         return new SamPrediction(logits, out.iouPredictions(), out.lowResLogits(), out);
     }
 

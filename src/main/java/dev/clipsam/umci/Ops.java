@@ -9,6 +9,10 @@ import org.bytedeco.pytorch.global.torch;
 /** The differentiable building blocks of the heads, each as the reference defines it (fixtures/umci README §2). */
 final class Ops {
 
+    static {
+        dev.clipsam.nn.TorchRuntime.ensureInitialised();
+    }
+
     private Ops() {
     }
 
