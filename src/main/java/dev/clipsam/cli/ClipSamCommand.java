@@ -17,7 +17,8 @@ import picocli.CommandLine.IVersionProvider;
 @Command(name = "clipsam", mixinStandardHelpOptions = true, versionProvider = ClipSamCommand.Version.class,
         description = "Zero-shot anomaly segmentation with CLIP and Segment Anything (ClipSAM) on the JVM.",
         subcommands = {InspectCommand.class, SegmentCommand.class, DataCommand.class, SynthCommand.class,
-            MetricsCommand.class, TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            MetricsCommand.class, TrainCommand.class, PredictCommand.class, EvalCommand.class, FetchCommand.class,
+            BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ClipSamCommand {
 
     /** Exit code for unusable input. */

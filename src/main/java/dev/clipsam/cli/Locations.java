@@ -2,18 +2,35 @@ package dev.clipsam.cli;
 
 import java.nio.file.Path;
 
-/** Where clipsam keeps things by default: {@code $CLIPSAM_HOME}, else {@code ~/.cache/clipsam}. */
+/**
+ * Where clipsam keeps things by default: {@code $CLIPSAM_HOME}, else {@code ~/.cache/clipsam} (the system property
+ * {@code clipsam.home}, set by the test build, wins over both).
+ */
 final class Locations {
 
     private Locations() {
     }
 
     static Path home() {
+        String property = System.getProperty("clipsam.home");
+        if (property != null && !property.isBlank()) {
+            return Path.of(property);
+        }
         String env = System.getenv("CLIPSAM_HOME");
         if (env != null && !env.isBlank()) {
             return Path.of(env);
         }
         return Path.of(System.getProperty("user.home"), ".cache", "clipsam");
+    }
+
+    /** Where an official checkpoint lives by default. */
+    static Path checkpoint(dev.clipsam.io.OfficialCheckpoint c) {
+        return home().resolve(c.fileName());
+    }
+
+    /** Text features of class names, per CLIP. */
+    static Path textCache() {
+        return home().resolve("text");
     }
 
     /** The CLIP token cache of training. */

@@ -11,6 +11,13 @@ final class Progress {
     private Progress() {
     }
 
+    /** A bar counting bytes, shown in MB; the total may be set later ({@code maxHint}). */
+    static ProgressBar bytesBar(String task) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(-1).setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" MB", 1_000_000).showSpeed().setConsumer(new ConsoleProgressBarConsumer(System.err))
+                .continuousUpdate().build();
+    }
+
     static ProgressBar bar(String task, long max) {
         return new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
                 .setConsumer(new ConsoleProgressBarConsumer(System.err)).continuousUpdate().build();

@@ -11,6 +11,7 @@ import dev.clipsam.io.Hashing;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.pipeline.ClipStages;
+import dev.clipsam.pipeline.TextFeatureCache;
 import dev.clipsam.pipeline.TokenCache;
 import dev.clipsam.pipeline.Training;
 import dev.clipsam.umci.AdamW;
@@ -164,7 +165,9 @@ final class TrainCommand implements Callable<Integer> {
                     stages, weights);
             ClipStages clipStages;
             try {
-                clipStages = new ClipStages(clip, imageSize, stages);
+                clipStages = new ClipStages(clip, imageSize, stages, new TextFeatureCache(Locations.textCache(),
+                        TextFeatureCache.key(clipSha, precision.name().toLowerCase(Locale.ROOT),
+                                activation.name().toLowerCase(Locale.ROOT), "winclip")));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }

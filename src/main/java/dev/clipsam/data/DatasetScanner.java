@@ -24,7 +24,6 @@ import org.apache.commons.csv.CSVRecord;
 /** Reads and checks each {@link DatasetFormat} (layouts in that enum's documentation). */
 final class DatasetScanner {
 
-    static final Set<String> IMAGE_EXTENSIONS = Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff");
     /** Class names of the single-class datasets (used in the text prompts). */
     static final String MTD_CLASS = "magnetic_tile";
     static final String KSDD2_CLASS = "electrical_commutator";
@@ -291,7 +290,7 @@ final class DatasetScanner {
             return List.of();
         }
         try (Stream<Path> list = Files.list(dir)) {
-            return list.filter(Files::isRegularFile).filter(p -> IMAGE_EXTENSIONS.contains(extension(p)))
+            return list.filter(Files::isRegularFile).filter(dev.clipsam.image.ImageFiles::hasImageExtension)
                     .filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

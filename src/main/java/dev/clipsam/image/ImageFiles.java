@@ -22,7 +22,17 @@ public final class ImageFiles {
         ImageIO.setUseCache(false);
     }
 
+    /** File extensions taken for images when folders are searched. */
+    public static final java.util.Set<String> EXTENSIONS = java.util.Set.of("png", "jpg", "jpeg", "bmp", "tif", "tiff");
+
     private ImageFiles() {
+    }
+
+    /** Whether the file name has one of {@link #EXTENSIONS} (any case). */
+    public static boolean hasImageExtension(Path file) {
+        String n = file.getFileName().toString();
+        int dot = n.lastIndexOf('.');
+        return dot >= 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(java.util.Locale.ROOT));
     }
 
     public static Image8 read(Path file) {

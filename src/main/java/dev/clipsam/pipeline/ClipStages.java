@@ -2,11 +2,14 @@ package dev.clipsam.pipeline;
 
 import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.ClipPreprocess;
+import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.clip.VisionFeatures;
 import dev.clipsam.image.Image8;
 import dev.clipsam.nn.Scopes;
+import dev.clipsam.nn.Tensors;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 
@@ -20,8 +23,14 @@ public final class ClipStages {
     private final ClipModel clip;
     private final ClipPreprocess preprocess;
     private final int[] blocks;
+    private final TextFeatureCache textCache;
 
     public ClipStages(ClipModel clip, int imageSize, List<Integer> blocks) {
+        this(clip, imageSize, blocks, null);
+    }
+
+    /** @param textCache where text features are kept between runs, or null */
+    public ClipStages(ClipModel clip, int imageSize, List<Integer> blocks, TextFeatureCache textCache) {
         int patch = clip.config().visionPatchSize();
         if (imageSize % patch != 0) {
             throw new IllegalArgumentException("image size " + imageSize + " is not a multiple of the CLIP patch size "
@@ -36,6 +45,7 @@ public final class ClipStages {
         this.clip = clip;
         this.preprocess = new ClipPreprocess(imageSize, ClipPreprocess.Crop.SQUASH);
         this.blocks = blocks.stream().mapToInt(Integer::intValue).toArray();
+        this.textCache = textCache;
     }
 
     public int imageSize() {
@@ -48,6 +58,20 @@ public final class ClipStages {
 
     public ClipModel clip() {
         return clip;
+    }
+
+    /** {@code [2, Ct]} row-major: the normal and abnormal text features of a class (prompt ensemble). */
+    public float[] textFeatures(PromptEnsemble prompts, String className) {
+        if (textCache != null) {
+            return textCache.get(className, () -> computeTextFeatures(prompts, className));
+        }
+        return computeTextFeatures(prompts, className);
+    }
+
+    private float[] computeTextFeatures(PromptEnsemble prompts, String className) {
+        try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
+            return Tensors.toFloats(prompts.encode(clip, className).t().contiguous());
+        }
     }
 
     /** Per wanted block, {@code [C, H, W]} float32 tokens of the image (in the caller's scope). */

@@ -1,6 +1,5 @@
 package dev.clipsam.pipeline;
 
-import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.data.MaskFiles;
 import dev.clipsam.eval.BinaryMetrics;
@@ -86,14 +85,9 @@ public final class Training {
 
     /** Text features of every class, ground truths on the working grid, and every image's tokens in the cache. */
     public void prepare(PromptEnsemble prompts, Listener listener) {
-        ClipModel model = clip.clip();
         int s = settings.imageSize();
         for (Item item : items) {
-            textByClass.computeIfAbsent(item.className(), c -> {
-                try (PointerScope scope = new PointerScope()) {
-                    return Tensors.toFloats(prompts.encode(model, c).t().contiguous());   // [2, Ct]
-                }
-            });
+            textByClass.computeIfAbsent(item.className(), c -> clip.textFeatures(prompts, c));
         }
         for (int i = 0; i < items.size(); i++) {
             Item item = items.get(i);

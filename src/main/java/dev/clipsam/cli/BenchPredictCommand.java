@@ -1,0 +1,153 @@
+package dev.clipsam.cli;
+
+import dev.clipsam.clip.ClipConfig;
+import dev.clipsam.clip.ClipModel;
+import dev.clipsam.clip.PromptEnsemble;
+import dev.clipsam.image.Image8;
+import dev.clipsam.mmr.MmrConfig;
+import dev.clipsam.nn.Activation;
+import dev.clipsam.nn.Precision;
+import dev.clipsam.nn.TorchRuntime;
+import dev.clipsam.pipeline.ClipSam;
+import dev.clipsam.pipeline.ClipStages;
+import dev.clipsam.sam.SamConfig;
+import dev.clipsam.sam.SamModel;
+import dev.clipsam.sam.SamPredictor;
+import dev.clipsam.umci.AnomalyHead;
+import dev.clipsam.umci.HeadConfig;
+import dev.clipsam.umci.HeadType;
+import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code clipsam bench predict}: where the time of one ClipSAM prediction goes. */
+@Command(name = "predict", description = {
+    "Time one ClipSAM prediction part by part (CLIP stage, head, SAM image encoder, SAM decoding with fusion, total)"
+        + " with the paper's shapes and random weights: CLIP ViT-L/14@336 run at 518 px, the UMCI head (c_h 256,"
+        + " 4 stages) and SAM ViT-H, on a synthetic image.",
+    "Two cases: a normal image (the rough map stays below the MMR threshold, so SAM is skipped) and an anomalous one"
+        + " (a rough map with --regions defect regions, each refined by SAM). Reports peak RSS."})
+final class BenchPredictCommand implements Callable<Integer> {
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--image-px", defaultValue = "1024", paramLabel = "PX", description = "Side of the square test"
+            + " image in pixels (MVTec AD images are 700 to 1024; default: ${DEFAULT-VALUE}).")
+    int imagePx;
+
+    @Option(names = "--image-size", defaultValue = "518", description = "CLIP input size (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--sam-model", defaultValue = "vit_h", paramLabel = "M", description = "vit_b, vit_l or vit_h"
+            + " (default: ${DEFAULT-VALUE}).")
+    BenchSamCommand.Variant sam;
+
+    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers: fp32 or bf16 (default:"
+            + " ${DEFAULT-VALUE}).")
+    Precision precision;
+
+    @Option(names = "--regions", defaultValue = "2", description = "Defect regions of the anomalous case (default:"
+            + " ${DEFAULT-VALUE}).")
+    int regions;
+
+    @Option(names = "--runs", defaultValue = "2", description = "Timed runs per case (default: ${DEFAULT-VALUE}).")
+    int runs;
+
+    @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Override
+    public Integer call() {
+        common.apply();
+        if (runs < 1 || warmup < 0 || regions < 1 || regions > 9) {
+            throw new UserInputException("--runs at least 1, --warmup at least 0, --regions 1 to 9");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        TorchRuntime.resetPeakRss();
+        HeadConfig headConfig = HeadConfig.paper(HeadType.UMCI);
+        Image8 image = texture(imagePx);
+        try (ClipModel clip = ClipModel.random(ClipConfig.VIT_L_14_336, new ClipModel.Options(precision,
+                Activation.QUICK_GELU), 1);
+                AnomalyHead head = AnomalyHead.create(headConfig, 1);
+                SamModel samModel = SamModel.random(sam.config, precision, 1);
+                SamPredictor predictor = new SamPredictor(samModel)) {
+            ClipStages stages;
+            try {
+                stages = new ClipStages(clip, size, headConfig.stages());
+            } catch (IllegalArgumentException e) {
+                throw new UserInputException(e.getMessage());
+            }
+            ClipSam pipeline = new ClipSam(stages, head, PromptEnsemble.winclip(), predictor, MmrConfig.DEFAULT);
+            int s = pipeline.grid();
+            out.printf(Locale.ROOT, "ClipSAM predict: CLIP %s at %d px, UMCI head (c_h %d, stages %s), SAM %s; %dx%d"
+                    + " image; %s; %d threads; mean of %d runs after %d warm-up%n", clip.config().name(), size,
+                    headConfig.hidden(), headConfig.stages(), samModel.config().name(), imagePx, imagePx,
+                    precision.name().toLowerCase(Locale.ROOT), TorchRuntime.threads(), runs, warmup);
+            out.printf("%-10s %8s %8s %12s %12s %9s %8s%n", "image", "CLIP s", "head s", "SAM enc s", "SAM dec s",
+                    "total s", "regions");
+            out.flush();
+            float[] normal = new float[s * s];
+            Arrays.fill(normal, 0.1f);
+            float[] anomalous = regionsMap(s, regions);
+            for (String name : new String[] {"normal", "anomalous"}) {
+                float[] map = name.equals("normal") ? normal : anomalous;
+                double[] sum = new double[5];
+                int found = 0;
+                for (int run = 0; run < warmup + runs; run++) {
+                    ClipSam.RoughMap rough = pipeline.roughMap(image, "object");
+                    ClipSam.Prediction p = pipeline.refine(image, new ClipSam.RoughMap(s, map, rough.clipSeconds(),
+                            rough.headSeconds()));
+                    if (run >= warmup) {
+                        ClipSam.Timings t = p.timings();
+                        double[] parts = {t.clip(), t.head(), t.samEncoder(), t.samDecoder(), t.total()};
+                        for (int k = 0; k < 5; k++) {
+                            sum[k] += parts[k] / runs;
+                        }
+                    }
+                    found = p.regions();
+                }
+                out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %12.2f %12.2f %9.2f %8d%n", name, sum[0], sum[1], sum[2],
+                        sum[3], sum[4], found);
+                out.flush();
+            }
+        }
+        out.printf("peak RSS %s%n", InspectCommand.humanBytes(TorchRuntime.peakRssBytes()));
+        return 0;
+    }
+
+    /** A grey, noisy texture (content does not change the timings). */
+    private static Image8 texture(int px) {
+        SplittableRandom random = new SplittableRandom(3);
+        byte[] data = new byte[px * px * 3];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) (110 + random.nextInt(40));
+        }
+        return new Image8(px, px, 3, data);
+    }
+
+    /** A rough map with {@code n} square regions of 0.9 (side S/8) on 0.1, spread over a 3 x 3 layout. */
+    private static float[] regionsMap(int s, int n) {
+        float[] map = new float[s * s];
+        Arrays.fill(map, 0.1f);
+        int side = s / 8;
+        for (int r = 0; r < n; r++) {
+            int top = (r / 3) * s / 3 + s / 12;
+            int left = (r % 3) * s / 3 + s / 12;
+            for (int y = top; y < top + side; y++) {
+                Arrays.fill(map, y * s + left, y * s + left + side, 0.9f);
+            }
+        }
+        return map;
+    }
+}

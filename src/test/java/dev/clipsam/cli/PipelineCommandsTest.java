@@ -1,0 +1,227 @@
+package dev.clipsam.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.clipsam.data.SyntheticDataset;
+import dev.clipsam.image.Image8;
+import dev.clipsam.image.ImageFiles;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVRecord;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import dev.clipsam.testing.Fixtures;
+
+/**
+ * ClipSAM end to end through the CLI with the tiny fixture models on a synthetic dataset: train a head, evaluate it
+ * with MMR, recompute the report from the written maps, and predict single images.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class PipelineCommandsTest {
+
+    private static final String CLIP = Fixtures.suite("clip").resolve("model/tiny-clip-openai.pt").toString();
+    private static final String OTHER_CLIP = Fixtures.suite("clip").resolve("model/tiny-clip-state-dict.pt")
+            .toString();
+    private static final String SAM = Fixtures.suite("sam").resolve("model/tiny-sam.pth").toString();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Path data;
+    static Path head;
+
+    @BeforeAll
+    static void trainAHead() throws IOException {
+        data = dir.resolve("data");
+        SyntheticDataset.write(data, new SyntheticDataset.Spec(2, 3, 5, 96, 3));
+        head = dir.resolve("head.safetensors");
+        CliRunner.Result r = CliRunner.run("train", "--clip", CLIP, "--data", data.toString(), "--format", "folder",
+                "--out", head.toString(), "--epochs", "4", "--hidden", "16", "--stages", "2,4", "--image-size", "56",
+                "--cache", dir.resolve("cache").toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+    }
+
+    private static String[] models(String... more) {
+        String[] base = {"--clip", CLIP, "--sam", SAM, "--head", head.toString()};
+        String[] all = new String[base.length + more.length];
+        System.arraycopy(base, 0, all, 0, base.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
+    private static String[] cmd(String name, String... rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = name;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = new String[a.length + b.length];
+        System.arraycopy(a, 0, all, 0, a.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
+    @Order(1)
+    void evalReportEqualsTheMetricsOfItsWrittenMaps() throws IOException {
+        Path out = dir.resolve("eval");
+        CliRunner.Result r = CliRunner.run(concat(cmd("eval", models()), "--data", data.toString(), "--format",
+                "folder", "--out", out.toString(), "--mmr-threshold", "0.3"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("pixel AUROC"), r.out());
+        List<Path> maps;
+        try (Stream<Path> walk = Files.walk(out.resolve("maps"))) {
+            maps = walk.filter(p -> p.toString().endsWith(".npy")).toList();
+        }
+        assertEquals(16, maps.size(), "one map per image");
+        for (String f : List.of("metrics.csv", "metrics.json", "metrics.md", "roc.png", "image_scores.csv",
+                "eval-settings.json")) {
+            assertTrue(Files.isRegularFile(out.resolve(f)), f);
+        }
+
+        Path again = dir.resolve("metrics-again");
+        CliRunner.Result m = CliRunner.run("metrics", "--maps", out.resolve("maps").toString(), "--dataset",
+                data.toString(), "--format", "folder", "--image-scores", out.resolve("image_scores.csv").toString(),
+                "--out", again.toString());
+        assertEquals(0, m.exit(), m.out() + m.err());
+        JsonNode reported = JSON.readTree(out.resolve("metrics.json").toFile());
+        JsonNode recomputed = JSON.readTree(again.resolve("metrics.json").toFile());
+        assertEquals(reported.path("classes"), recomputed.path("classes"), "per-class metrics");
+        assertEquals(reported.path("mean"), recomputed.path("mean"), "means");
+        assertEquals(2, reported.path("classes").size());
+
+        // --resume reuses every map and reports the same numbers
+        CliRunner.Result resumed = CliRunner.run(concat(cmd("eval", models()), "--data", data.toString(), "--format",
+                "folder", "--out", out.toString(), "--mmr-threshold", "0.3", "--resume"));
+        assertEquals(0, resumed.exit(), resumed.err());
+        assertTrue(resumed.out().contains("16 maps reused"), resumed.out());
+        assertEquals(reported.path("classes"), JSON.readTree(out.resolve("metrics.json").toFile()).path("classes"));
+        // other settings cannot resume this run
+        CliRunner.Result mismatch = CliRunner.run(concat(cmd("eval", models()), "--data", data.toString(),
+                "--format", "folder", "--out", out.toString(), "--resume"));
+        assertEquals(2, mismatch.exit());
+        assertTrue(mismatch.err().contains("used other settings"), mismatch.err());
+        // an existing report is not overwritten silently
+        CliRunner.Result refused = CliRunner.run(concat(cmd("eval", models()), "--data", data.toString(), "--format",
+                "folder", "--out", out.toString()));
+        assertEquals(2, refused.exit());
+        assertTrue(refused.err().contains("not empty"), refused.err());
+    }
+
+    @Test
+    @Order(2)
+    void predictWritesMasksOverlaysAndResultsAndSkipsBadImages() throws IOException {
+        Path images = dir.resolve("predict-in");
+        Files.createDirectories(images);
+        Path source = data.resolve("fabric");
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(source)) {
+            files = walk.filter(Files::isRegularFile).filter(p -> !source.relativize(p).startsWith("ground_truth"))
+                    .sorted().toList();
+        }
+        for (Path f : files) {
+            Path target = images.resolve(source.relativize(f).toString());
+            Files.createDirectories(target.getParent());
+            Files.copy(f, target);
+        }
+        Files.writeString(images.resolve("broken.png"), "not a png");
+        Path out = dir.resolve("predicted");
+        CliRunner.Result r = CliRunner.run(concat(cmd("predict", models()), images.toString(), "--out", out.toString(),
+                "--class-name", "fabric", "--mmr-threshold", "0.3", "--save-maps"));
+        assertEquals(1, r.exit(), "a bad image makes exit code 1: " + r.out() + r.err());
+        assertTrue(r.out().contains("1 of " + (files.size() + 1) + " images skipped"), r.out());
+        assertTrue(r.out().contains("broken.png"), r.out());
+
+        JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(files.size(), results.path("images").size());
+        assertEquals(1, results.path("skipped").size());
+        int withRegions = 0;
+        Map<String, Double> evalScores = evalScores();
+        for (JsonNode row : results.path("images")) {
+            Image8 image = ImageFiles.read(Path.of(row.path("image").asText()));
+            Image8 mask = ImageFiles.read(out.resolve(row.path("mask").asText()));
+            assertEquals(image.width(), mask.width(), "mask at the image's size");
+            assertEquals(image.height(), mask.height());
+            Image8 overlay = ImageFiles.read(out.resolve(row.path("overlay").asText()));
+            assertEquals(2 * image.width() + 8, overlay.width(), "two panels");
+            assertTrue(Files.isRegularFile(out.resolve(row.path("map").asText())));
+            withRegions += row.path("regions").asInt() > 0 ? 1 : 0;
+            assertEquals(row.path("regions").asInt(), row.path("boxes").size());
+            // the same image, class and settings give eval's image score
+            String key = "fabric/" + row.path("name").asText() + ".npy";
+            assertTrue(evalScores.containsKey(key), key);
+            assertEquals(evalScores.get(key), row.path("score").asDouble(), 1e-6, key);
+        }
+        assertTrue(withRegions > 0, "MMR found regions and ran SAM on some image");
+        try (Reader in = Files.newBufferedReader(out.resolve("results.csv"))) {
+            List<CSVRecord> rows = CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)
+                    .getRecords();
+            assertEquals(files.size(), rows.size());
+        }
+
+        CliRunner.Result refused = CliRunner.run(concat(cmd("predict", models()), files.get(0).toString(), "--out",
+                out.toString()));
+        assertEquals(2, refused.exit());
+        assertTrue(refused.err().contains("--overwrite"), refused.err());
+
+        Path noSam = dir.resolve("predicted-no-sam");
+        CliRunner.Result rough = CliRunner.run("predict", "--clip", CLIP, "--head", head.toString(), "--no-sam",
+                files.get(0).toString(), "--out", noSam.toString(), "--threshold", "0.4");
+        assertEquals(0, rough.exit(), rough.err());
+        JsonNode row = JSON.readTree(noSam.resolve("results.json").toFile()).path("images").get(0);
+        assertEquals(0, row.path("regions").asInt());
+        assertEquals(0.4, row.path("threshold").asDouble());
+    }
+
+    private static Map<String, Double> evalScores() throws IOException {
+        Map<String, Double> scores = new HashMap<>();
+        try (Reader in = Files.newBufferedReader(dir.resolve("eval/image_scores.csv"))) {
+            for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
+                scores.put(r.get("map"), Double.parseDouble(r.get("score")));
+            }
+        }
+        return scores;
+    }
+
+    @Test
+    @Order(3)
+    void refusesAHeadOfAnotherClipAndNamesMissingCheckpoints() throws IOException {
+        Path image = data.resolve("fabric/good").toFile().listFiles()[0].toPath();
+        CliRunner.Result other = CliRunner.run("predict", "--clip", OTHER_CLIP, "--sam", SAM, "--head", head.toString(),
+                image.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(2, other.exit());
+        assertTrue(other.err().startsWith("clipsam: " + head + ": was trained on CLIP tiny-clip-openai.pt"),
+                other.err());
+        assertFalse(Files.exists(dir.resolve("x")), "nothing written");
+
+        Path missing = dir.resolve("nowhere/sam_vit_h_4b8939.pth");
+        CliRunner.Result noSam = CliRunner.run("predict", "--clip", CLIP, "--sam", missing.toString(), "--head",
+                head.toString(), image.toString(), "--out", dir.resolve("y").toString());
+        assertEquals(2, noSam.exit());
+        assertEquals("clipsam: " + missing + ": checkpoint not found; get it with 'clipsam fetch sam-vit-h', or"
+                + " download https://dl.fbaipublicfiles.com/segment_anything/sam_vit_h_4b8939.pth (SHA-256"
+                + " a7bf3b02f3ebf1267aba913ff637d9a2d5c33d3173bb679e46d9f338c26f262e)", noSam.err().strip());
+
+        CliRunner.Result ablation = CliRunner.run(concat(cmd("eval", models()), "--data", data.toString(), "--format",
+                "folder", "--out", dir.resolve("z").toString(), "--ablation", "strip"));
+        assertEquals(2, ablation.exit());
+        assertTrue(ablation.err().contains("needs a strip head"), ablation.err());
+    }
+}
