@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code clipsam bench metrics}: the metrics of one large class. */
 @Command(name = "metrics", description = {
-    "Time every metric of one class of random maps (default: 500 maps of 518 x 518, about 10% anomalous images"
+    "Time every metric of one class of random maps (default: 500 maps of 518 x 518, about 10%% anomalous images"
         + " with 1-3 elliptical regions): collecting, the one sort, AUROC + AP + F1-max, exact AUPRO, APRIL-GAN PRO,"
         + " image metrics; compared with the Python reference on the same machine kind"
         + " (fixtures/metrics/README.md section 7)."})

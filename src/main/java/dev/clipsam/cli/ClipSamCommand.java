@@ -41,6 +41,7 @@ public final class ClipSamCommand {
 
     static CommandLine commandLine() {
         CommandLine cli = new CommandLine(new ClipSamCommand());
+        addHelpOptions(cli);
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             PrintWriter err = commandLine.getErr();
@@ -64,6 +65,12 @@ public final class ClipSamCommand {
             return EXIT_BAD_INPUT;
         });
         return cli;
+    }
+
+    /** {@code -h/--help} (and {@code -V/--version}) on every command and subcommand. */
+    private static void addHelpOptions(CommandLine cli) {
+        cli.getCommandSpec().mixinStandardHelpOptions(true);
+        cli.getSubcommands().values().forEach(ClipSamCommand::addHelpOptions);
     }
 
     /** The version from the jar manifest. */

@@ -17,7 +17,7 @@ final class MmrOptions {
     double threshold;
 
     @Option(names = "--min-area", paramLabel = "PX", description = "Smallest region sent to SAM, in map pixels"
-            + " (default: 0.05 % of the map, 135 at 518 px).")
+            + " (default: 0.05 %% of the map, 135 at 518 px).")
     int minArea;
 
     @Option(names = "--points", defaultValue = "5", paramLabel = "N", description = "Point prompts per region"

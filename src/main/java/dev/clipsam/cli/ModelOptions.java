@@ -140,7 +140,8 @@ final class ModelOptions {
         }
     }
 
-    private static Path existing(Path given, OfficialCheckpoint official) {
+    /** The file given, else the official checkpoint's default place; it must exist. */
+    static Path existing(Path given, OfficialCheckpoint official) {
         Path file = given != null ? given : Locations.checkpoint(official);
         if (!Files.isRegularFile(file)) {
             throw new UserInputException(file + ": checkpoint not found; " + official.howToGet());

@@ -8,6 +8,7 @@ import dev.clipsam.data.Dataset;
 import dev.clipsam.data.DatasetFormat;
 import dev.clipsam.data.Sample;
 import dev.clipsam.io.Hashing;
+import dev.clipsam.io.OfficialCheckpoint;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.pipeline.ClipStages;
@@ -51,7 +52,8 @@ final class TrainCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--clip", required = true, paramLabel = "CKPT", description = "CLIP checkpoint (ViT-L-14-336px.pt).")
+    @Option(names = "--clip", paramLabel = "CKPT", description = "CLIP checkpoint (default: ViT-L-14-336px.pt in"
+            + " $CLIPSAM_HOME, else ~/.cache/clipsam; 'clipsam fetch clip' puts it there).")
     Path clipFile;
 
     @Option(names = "--data", required = true, paramLabel = "ROOT", description = "Training dataset.")
@@ -155,7 +157,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         data.problems().forEach(p -> console.println("warning: " + p));
-        String clipSha = Hashing.sha256(requireFile(clipFile));
+        clipFile = ModelOptions.existing(clipFile, OfficialCheckpoint.CLIP);
+        String clipSha = Hashing.sha256(clipFile);
         Training training;
         HeadConfig config;
         ObjectNode clipDescription;
@@ -269,12 +272,5 @@ final class TrainCommand implements Callable<Integer> {
             w.add(i == n - 1 ? 0.7 : 0.1);
         }
         return w;
-    }
-
-    private static Path requireFile(Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new UserInputException(file + ": file not found");
-        }
-        return file;
     }
 }
