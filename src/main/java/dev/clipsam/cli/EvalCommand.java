@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.data.Dataset;
-import dev.clipsam.data.DatasetFormat;
 import dev.clipsam.data.MaskFiles;
 import dev.clipsam.data.Sample;
 import dev.clipsam.eval.ClassMetrics;
@@ -31,7 +30,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
@@ -85,14 +83,8 @@ final class EvalCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--data", required = true, paramLabel = "ROOT", description = "Dataset root.")
-    Path dataRoot;
-
-    @Option(names = "--format", required = true, paramLabel = "F", description = "mvtec, visa, mtd, ksdd2, folder.")
-    DatasetFormat format;
-
-    @Option(names = "--classes", split = ",", paramLabel = "C", description = "Only these classes.")
-    List<String> classes;
+    @Mixin
+    DatasetOptions dataset;
 
     @Option(names = "--ablation", paramLabel = "A", converter = AblationConverter.class, description = "A row of the"
             + " paper's Table 2: full (UMCI head + MMR), no-mmr (UMCI head, no SAM), strip, scale, linear (a head"
@@ -126,11 +118,14 @@ final class EvalCommand implements Callable<Integer> {
         if (resume && noMaps) {
             throw new UserInputException("--resume continues from the maps of an earlier run; drop --no-maps");
         }
-        Dataset data = DatasetCommands.scan(format, dataRoot).only(classes);
+        Dataset data = dataset.scan();
         if (data.all().isEmpty()) {
-            throw new UserInputException(dataRoot + ": no images to evaluate");
+            throw new UserInputException(dataset.root + ": no images to evaluate");
         }
-        checkOutputFolder();
+        if (!overwrite && !resume) {
+            OutputFolder.requireEmpty(out, "use --overwrite to replace its report, or --resume to continue the run in"
+                    + " it");
+        }
         PrintWriter console = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>(data.problems());
         List<ClassMetrics> results = new ArrayList<>();
@@ -147,7 +142,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             ClipSam pipeline = loaded.pipeline(mmr.config());
             int s = pipeline.grid();
-            provenance.put("data", dataRoot.toAbsolutePath() + " (" + format.id() + ")");
+            provenance.put("data", dataset.root.toAbsolutePath() + " (" + dataset.format.id() + ")");
             provenance.put("head", models.head.toAbsolutePath() + " (" + type.id() + ")");
             provenance.put("clip", models.clipFile().toAbsolutePath() + " (" + loaded.clip.config().name() + ", "
                     + models.precision.name().toLowerCase(Locale.ROOT) + ")");
@@ -161,7 +156,7 @@ final class EvalCommand implements Callable<Integer> {
             }
             recordSettings(provenance);
             console.printf("evaluating %d images of %d classes from %s%n", data.all().size(), data.classNames().size(),
-                    dataRoot);
+                    dataset.root);
             console.flush();
             int reused = 0;
             try (ProgressBar bar = Progress.bar("eval", data.all().size())) {
@@ -171,6 +166,10 @@ final class EvalCommand implements Callable<Integer> {
                     PixelScores pixels = new PixelScores((long) samples.size() * s * s);
                     List<Float> imageScores = new ArrayList<>();
                     for (Sample sample : samples) {
+                        if (sample.anomalous() && sample.mask() == null) {
+                            bar.step();
+                            continue;   // listed among the dataset's problems; without a mask it cannot be scored
+                        }
                         try {
                             Path mapFile = out.resolve("maps").resolve(mapKey(sample) + ".npy");
                             float[] map;
@@ -196,7 +195,7 @@ final class EvalCommand implements Callable<Integer> {
                         bar.step();
                     }
                     if (pixels.images() == 0) {
-                        problems.add(dataRoot + ": class " + cls + " has no readable images");
+                        problems.add(dataset.root + ": class " + cls + " has no readable images");
                         continue;
                     }
                     float[] image = new float[imageScores.size()];
@@ -210,7 +209,7 @@ final class EvalCommand implements Callable<Integer> {
                 console.printf("%d maps reused from the earlier run%n", reused);
             }
         }
-        String heading = title != null ? title : "ClipSAM on " + dataRoot.getFileName() + " ("
+        String heading = title != null ? title : "ClipSAM on " + dataset.root.getFileName() + " ("
                 + (ablation != null ? ablation.id() : useSam ? "with MMR" : "rough map, no MMR") + ")";
         EvaluationReport report = new EvaluationReport(heading, results, provenance);
         console.print(report.table());
@@ -242,18 +241,6 @@ final class EvalCommand implements Callable<Integer> {
                     + grid + "; it belongs to another run (drop --resume)");
         }
         return m.values();
-    }
-
-    private void checkOutputFolder() throws IOException {
-        if (!Files.isDirectory(out) || overwrite || resume) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(out)) {
-            if (s.findAny().isPresent()) {
-                throw new UserInputException(out + ": output folder exists and is not empty; use --overwrite to"
-                        + " replace its report, or --resume to continue the run in it");
-            }
-        }
     }
 
     /** Writes the run's settings; on --resume they must equal those of the run continued. */

@@ -93,13 +93,8 @@ final class PredictCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         common.apply();
         List<Input> images = collect();
-        if (Files.isDirectory(out) && !overwrite) {
-            try (Stream<Path> s = Files.list(out)) {
-                if (s.findAny().isPresent()) {
-                    throw new UserInputException(out + ": output folder exists and is not empty; use --overwrite to"
-                            + " write into it");
-                }
-            }
+        if (!overwrite) {
+            OutputFolder.requireEmpty(out, "use --overwrite to write into it");
         }
         PrintWriter console = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();

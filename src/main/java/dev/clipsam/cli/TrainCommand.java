@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.data.Dataset;
-import dev.clipsam.data.DatasetFormat;
 import dev.clipsam.data.Sample;
 import dev.clipsam.io.Hashing;
 import dev.clipsam.io.OfficialCheckpoint;
@@ -56,14 +55,8 @@ final class TrainCommand implements Callable<Integer> {
             + " $CLIPSAM_HOME, else ~/.cache/clipsam; 'clipsam fetch clip' puts it there).")
     Path clipFile;
 
-    @Option(names = "--data", required = true, paramLabel = "ROOT", description = "Training dataset.")
-    Path dataRoot;
-
-    @Option(names = "--format", required = true, paramLabel = "F", description = "mvtec, visa, mtd, ksdd2, folder.")
-    DatasetFormat format;
-
-    @Option(names = "--classes", split = ",", paramLabel = "C", description = "Only these classes.")
-    List<String> classes;
+    @Mixin
+    DatasetOptions dataset;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "Head file (.safetensors).")
     Path out;
@@ -138,7 +131,7 @@ final class TrainCommand implements Callable<Integer> {
         if (weights.size() != stages.size()) {
             throw new UserInputException("--stage-weights needs one weight per stage (" + stages.size() + ")");
         }
-        Dataset data = DatasetCommands.scan(format, dataRoot).only(classes);
+        Dataset data = dataset.scan();
         List<Training.Item> items = new ArrayList<>();
         List<String> unmasked = new ArrayList<>();
         for (Sample s : data.all()) {
@@ -149,11 +142,11 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         if (!unmasked.isEmpty()) {
-            throw new UserInputException(dataRoot + ": " + unmasked.size() + " anomalous images have no mask (first: "
+            throw new UserInputException(dataset.root + ": " + unmasked.size() + " anomalous images have no mask (first: "
                     + unmasked.get(0) + "); training needs every defect's mask");
         }
         if (items.isEmpty()) {
-            throw new UserInputException(dataRoot + ": no training images");
+            throw new UserInputException(dataset.root + ": no training images");
         }
         PrintWriter console = spec.commandLine().getOut();
         data.problems().forEach(p -> console.println("warning: " + p));
@@ -182,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
             training = new Training(clipStages, cache, settings, items);
             console.printf("training a %s head (c_h %d, scales %s, stages %s) on %d images of %d classes from %s; CLIP %s"
                     + " at %d px; tokens cached in %s%n", headType.id(), hidden, scales, stages, items.size(),
-                    data.classNames().size(), dataRoot, clip.config().name(), imageSize, cache.directory());
+                    data.classNames().size(), dataset.root, clip.config().name(), imageSize, cache.directory());
             console.flush();
             try (ProgressBar bar = Progress.bar("tokens", items.size())) {
                 training.prepare(PromptEnsemble.winclip(), new Training.Listener() {
@@ -251,8 +244,8 @@ final class TrainCommand implements Callable<Integer> {
         data.classNames().forEach(d.putArray("classes")::add);
         d.put("threshold", threshold);
         ObjectNode t = d.putObject("training");
-        t.put("dataset", dataRoot.toAbsolutePath().toString());
-        t.put("format", format.id());
+        t.put("dataset", dataset.root.toAbsolutePath().toString());
+        t.put("format", dataset.format.id());
         t.put("images", images);
         t.put("epochs", epochs);
         t.put("batch", batch);
