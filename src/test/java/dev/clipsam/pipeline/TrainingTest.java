@@ -76,8 +76,12 @@ class TrainingTest {
         clip.close();
     }
 
+    /**
+     * lr 5e-4: at 1e-3 this small problem trains chaotically, and the held-out AUROC moved between 0.88 and 0.98 with
+     * the BLAS kernels and thread count; at 5e-4 it is 0.962-0.964 on every setting tried.
+     */
     private static Training training(List<Training.Item> items, int epochs) {
-        Training t = new Training(stages, cache, new Training.Settings(HEAD, SIZE, epochs, 8, AdamW.Options.of(1e-3), 1),
+        Training t = new Training(stages, cache, new Training.Settings(HEAD, SIZE, epochs, 8, AdamW.Options.of(5e-4), 1),
                 items);
         t.prepare(PromptEnsemble.winclip(), new Training.Listener() { });
         return t;
