@@ -68,15 +68,7 @@ public final class ClipModel implements AutoCloseable {
     }
 
     private static ClipModel build(TensorSource source, ClipConfig config, Options options) {
-        KeyCheck keys = checkKeys(config, source);
-        if (!keys.loadable()) {
-            throw new CheckpointException(source.path(), "is not a complete " + config.name() + " CLIP: "
-                    + keys.problem());
-        }
-        if (!keys.unexpected().isEmpty()) {
-            LOG.warn("{}: {} tensors not used by CLIP {} (first: {})", source.path(), keys.unexpected().size(),
-                    config.name(), keys.unexpected().get(0));
-        }
+        checkKeys(config, source).requireLoadable(source.path(), config.name() + " CLIP");
         ClipModel model = new ClipModel(config, options, source.path(), new Weights(source));
         LOG.debug("loaded CLIP {} from {} ({}, {})", config.name(), source.path(), options.precision(),
                 options.activation());

@@ -12,6 +12,8 @@ import java.util.Set;
  */
 public record KeyCheck(List<String> missing, List<String> wrongShape, List<String> unexpected) {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyCheck.class);
+
     public static KeyCheck compare(Map<String, long[]> expected, TensorSource source, Set<String> ignored) {
         List<String> missing = new ArrayList<>();
         List<String> wrongShape = new ArrayList<>();
@@ -26,6 +28,22 @@ public record KeyCheck(List<String> missing, List<String> wrongShape, List<Strin
         List<String> unexpected = source.tensors().stream().map(TensorInfo::name)
                 .filter(n -> !expected.containsKey(n) && !ignored.contains(n)).toList();
         return new KeyCheck(List.copyOf(missing), List.copyOf(wrongShape), unexpected);
+    }
+
+    /**
+     * Refuses a checkpoint that lacks a tensor or has one of the wrong shape, and logs a warning naming the first
+     * tensor the model does not use, if any.
+     *
+     * @param model what the file should hold, e.g. "SAM vit_h"
+     * @throws CheckpointException naming the file and the problem
+     */
+    public void requireLoadable(java.nio.file.Path file, String model) {
+        if (!loadable()) {
+            throw new CheckpointException(file, "is not a complete " + model + ": " + problem());
+        }
+        if (!unexpected.isEmpty()) {
+            LOG.warn("{}: {} tensors not used by {} (first: {})", file, unexpected.size(), model, unexpected.get(0));
+        }
     }
 
     /** True when every expected tensor is present with its shape. */

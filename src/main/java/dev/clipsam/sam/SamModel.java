@@ -17,8 +17,6 @@ import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.kBilinear;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Segment Anything (segment_anything/modeling/sam.py {@code Sam}): image encoder, prompt encoder and mask decoder,
@@ -26,8 +24,6 @@ import org.slf4j.LoggerFactory;
  * {@code sam_vit_l_0b3195.pth} and {@code sam_vit_b_01ec64.pth} directly, the variant read off the weights.
  */
 public final class SamModel implements AutoCloseable {
-
-    private static final Logger LOG = LoggerFactory.getLogger(SamModel.class);
 
     /** SAM's pixel normalisation (RGB, 0..255 scale). */
     static final float[] PIXEL_MEAN = {123.675f, 116.28f, 103.53f};
@@ -73,15 +69,7 @@ public final class SamModel implements AutoCloseable {
     }
 
     private static SamModel build(TensorSource source, SamConfig config, Precision precision) {
-        KeyCheck keys = checkKeys(config, source);
-        if (!keys.loadable()) {
-            throw new CheckpointException(source.path(), "is not a complete SAM " + config.name() + ": "
-                    + keys.problem());
-        }
-        if (!keys.unexpected().isEmpty()) {
-            LOG.warn("{}: {} tensors not used by SAM {} (first: {})", source.path(), keys.unexpected().size(),
-                    config.name(), keys.unexpected().get(0));
-        }
+        checkKeys(config, source).requireLoadable(source.path(), "SAM " + config.name());
         return new SamModel(config, precision, source.path(), new Weights(source));
     }
 
