@@ -171,23 +171,28 @@ final class EvalCommand implements Callable<Integer> {
                             continue;   // listed among the dataset's problems; without a mask it cannot be scored
                         }
                         try {
-                            Path mapFile = out.resolve("maps").resolve(mapKey(sample) + ".npy");
+                            String mapName = mapKey(sample) + ".npy";
+                            Path mapFile = out.resolve("maps").resolve(mapName);
                             float[] map;
+                            double score;
+                            double topMean;
                             if (resume && Files.isRegularFile(mapFile)) {
                                 map = readMap(mapFile, s);
+                                score = ImageScore.max(map);
+                                topMean = ImageScore.topMean(map, ImageScore.DEFAULT_TOP_K);
                                 reused++;
                             } else {
                                 ClipSam.Prediction p = pipeline.predict(ImageFiles.read(sample.image()), cls);
                                 map = p.finalMap();
+                                score = p.score();
+                                topMean = p.topMean();
                                 if (!noMaps) {
                                     AtomicFiles.write(mapFile, tmp -> Npy.write(tmp, p.finalMap(), s, s));
                                 }
                             }
-                            float score = (float) ImageScore.max(map);
                             pixels.add(map, MaskFiles.onGrid(sample.mask(), s, s), s, s);
-                            imageScores.add(score);
-                            scores.printRecord(mapKey(sample) + ".npy", Float.toString(score),
-                                    Double.toString(ImageScore.topMean(map, ImageScore.DEFAULT_TOP_K)), cls,
+                            imageScores.add((float) score);
+                            scores.printRecord(mapName, Float.toString((float) score), Double.toString(topMean), cls,
                                     sample.defectType(), sample.image().toString());
                         } catch (ImageReadException e) {
                             problems.add(e.getMessage());

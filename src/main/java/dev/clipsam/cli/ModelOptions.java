@@ -116,18 +116,14 @@ final class ModelOptions {
             Activation activation = Activation.valueOf(trained.path("activation").asText("quick_gelu")
                     .toUpperCase(Locale.ROOT));
             clipModel = ClipModel.load(clipPath, new ClipModel.Options(precision, activation));
-            if (clipModel.config().visionWidth() != anomalyHead.config().clipWidth()
-                    || clipModel.config().embedDim() != anomalyHead.config().textDim()) {
-                throw new CheckpointException(head, "expects CLIP width " + anomalyHead.config().clipWidth()
-                        + " and text dim " + anomalyHead.config().textDim() + ", but " + clipPath + " is "
-                        + clipModel.config().name());
+            String mismatch = ClipSam.mismatch(anomalyHead.config(), clipModel.config());
+            if (mismatch != null) {
+                throw new CheckpointException(head, "holds " + mismatch + " of " + clipPath);
             }
             if (samPath != null) {
                 samModel = SamModel.load(samPath, precision);
             }
-            TextFeatureCache text = new TextFeatureCache(Locations.textCache(), TextFeatureCache.key(sha,
-                    precision.name().toLowerCase(Locale.ROOT), activation.name().toLowerCase(Locale.ROOT), "winclip"));
-            return new Models(clipModel, anomalyHead, description, samModel, text);
+            return new Models(clipModel, anomalyHead, description, samModel, textCache(sha, precision, activation));
         } catch (RuntimeException | IOException e) {
             if (samModel != null) {
                 samModel.close();
@@ -138,6 +134,12 @@ final class ModelOptions {
             anomalyHead.close();
             throw e;
         }
+    }
+
+    /** Where text features of this CLIP, run this way, with the WinCLIP prompt ensemble are kept. */
+    static TextFeatureCache textCache(String clipSha256, Precision precision, Activation activation) {
+        return new TextFeatureCache(Locations.textCache(), TextFeatureCache.key(clipSha256,
+                precision.name().toLowerCase(Locale.ROOT), activation.name().toLowerCase(Locale.ROOT), "winclip"));
     }
 
     /** The file given, else the official checkpoint's default place; it must exist. */

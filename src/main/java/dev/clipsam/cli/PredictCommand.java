@@ -215,9 +215,9 @@ final class PredictCommand implements Callable<Integer> {
                 "overlay", "seconds").get())) {
             for (var r : rows) {
                 printer.printRecord(r.path("image").asText(), r.path("name").asText(), r.path("class_name").asText(),
-                        number(r.path("score").asDouble()), number(r.path("score_top100_mean").asDouble()),
-                        number(r.path("defect_fraction").asDouble()), r.path("regions").asInt(),
-                        number(r.path("threshold").asDouble()), r.path("mask").asText(), r.path("overlay").asText(),
+                        r.path("score").asDouble(), r.path("score_top100_mean").asDouble(),
+                        r.path("defect_fraction").asDouble(), r.path("regions").asInt(),
+                        r.path("threshold").asDouble(), r.path("mask").asText(), r.path("overlay").asText(),
                         String.format(Locale.ROOT, "%.3f", r.path("seconds").path("total").asDouble()));
             }
         }
@@ -235,10 +235,6 @@ final class PredictCommand implements Callable<Integer> {
         doc.set("images", rows);
         problems.forEach(doc.putArray("skipped")::add);
         AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
-    }
-
-    private static String number(double v) {
-        return Double.toString(v);
     }
 
     /** Every input image with a unique output name; folders are searched recursively, in sorted order. */

@@ -11,7 +11,6 @@ import dev.clipsam.io.OfficialCheckpoint;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.pipeline.ClipStages;
-import dev.clipsam.pipeline.TextFeatureCache;
 import dev.clipsam.pipeline.TokenCache;
 import dev.clipsam.pipeline.Training;
 import dev.clipsam.umci.AdamW;
@@ -161,9 +160,8 @@ final class TrainCommand implements Callable<Integer> {
                     stages, weights);
             ClipStages clipStages;
             try {
-                clipStages = new ClipStages(clip, imageSize, stages, new TextFeatureCache(Locations.textCache(),
-                        TextFeatureCache.key(clipSha, precision.name().toLowerCase(Locale.ROOT),
-                                activation.name().toLowerCase(Locale.ROOT), "winclip")));
+                clipStages = new ClipStages(clip, imageSize, stages,
+                        ModelOptions.textCache(clipSha, precision, activation));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }

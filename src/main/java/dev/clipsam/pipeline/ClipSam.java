@@ -1,5 +1,6 @@
 package dev.clipsam.pipeline;
 
+import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.image.Image8;
 import dev.clipsam.mmr.ImageScore;
@@ -12,6 +13,7 @@ import dev.clipsam.nn.Tensors;
 import dev.clipsam.sam.SamPredictor;
 import dev.clipsam.sam.SamPrompt;
 import dev.clipsam.umci.AnomalyHead;
+import dev.clipsam.umci.HeadConfig;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -72,16 +74,24 @@ public final class ClipSam {
      * @param sam SAM, or null for the rough map only (the paper's "w/o MMR")
      */
     public ClipSam(ClipStages clip, AnomalyHead head, PromptEnsemble prompts, SamPredictor sam, MmrConfig mmr) {
-        if (head.config().clipWidth() != clip.clip().config().visionWidth()
-                || head.config().textDim() != clip.clip().config().embedDim()) {
-            throw new IllegalArgumentException("a head for CLIP width " + head.config().clipWidth() + " / text dim "
-                    + head.config().textDim() + " cannot read " + clip.clip().config().name());
+        String mismatch = mismatch(head.config(), clip.clip().config());
+        if (mismatch != null) {
+            throw new IllegalArgumentException(mismatch);
         }
         this.clip = clip;
         this.head = head;
         this.prompts = prompts;
         this.sam = sam;
         this.mmr = new MaskRefinement(mmr);
+    }
+
+    /** Why a head cannot read this CLIP's tokens and text features, or null when it can. */
+    public static String mismatch(HeadConfig head, ClipConfig clip) {
+        if (head.clipWidth() == clip.visionWidth() && head.textDim() == clip.embedDim()) {
+            return null;
+        }
+        return "a head for CLIP width " + head.clipWidth() + " and text dim " + head.textDim() + " cannot read "
+                + clip.name() + " (width " + clip.visionWidth() + ", text dim " + clip.embedDim() + ")";
     }
 
     public int grid() {
