@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.clipsam.testing.Fixtures;
+import dev.clipsam.io.Hashing;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -16,25 +16,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code clipsam fetch} against a local HTTP server on loopback serving the tiny SAM checkpoint. */
+/**
+ * {@code clipsam fetch} against a local HTTP server on loopback serving a file of random bytes (made here, so the
+ * test depends on no fixture file).
+ */
 class FetchCommandTest {
 
-    private static final Path FILE = Fixtures.suite("sam").resolve("model/tiny-sam.pth");
-    private static final String SHA = "ef1a78000c622ff65f25f1c09390dbd6f21469c32bd0bd47c96a8ffbeabb8a89";
     private static HttpServer server;
     private static byte[] bytes;
+    private static String sha;
     private static final List<String> ranges = new ArrayList<>();
 
     @BeforeAll
     static void serve() throws IOException {
-        bytes = Files.readAllBytes(FILE);
+        bytes = new byte[300_000];
+        new Random(7).nextBytes(bytes);
+        sha = Hashing.sha256(bytes);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/tiny-sam.pth", exchange -> {
+        server.createContext("/model.pth", exchange -> {
             String range = exchange.getRequestHeaders().getFirst("Range");
             byte[] body = bytes;
             int status = 200;
@@ -66,15 +71,15 @@ class FetchCommandTest {
     @Test
     void downloadsChecksAndMovesIntoPlace(@TempDir Path dir) throws IOException {
         CliRunner.Result r = CliRunner.run("fetch", "sam-vit-b", "--dir", dir.toString(), "--url",
-                url("/tiny-sam.pth"), "--sha256", SHA);
+                url("/model.pth"), "--sha256", sha);
         assertEquals(0, r.exit(), r.out() + r.err());
         Path target = dir.resolve("sam_vit_b_01ec64.pth");
         assertArrayEquals(bytes, Files.readAllBytes(target));
         assertFalse(Files.exists(dir.resolve("sam_vit_b_01ec64.pth.part")));
-        assertTrue(r.out().contains("SHA-256 " + SHA + " verified"), r.out());
+        assertTrue(r.out().contains("SHA-256 " + sha + " verified"), r.out());
 
         CliRunner.Result again = CliRunner.run("fetch", "sam-vit-b", "--dir", dir.toString(), "--url",
-                url("/tiny-sam.pth"), "--sha256", SHA);
+                url("/model.pth"), "--sha256", sha);
         assertEquals(0, again.exit());
         assertTrue(again.out().contains("already present and intact"), again.out());
     }
@@ -82,7 +87,7 @@ class FetchCommandTest {
     @Test
     void aWrongDigestLeavesNothing(@TempDir Path dir) {
         CliRunner.Result r = CliRunner.run("fetch", "sam-vit-b", "--dir", dir.toString(), "--url",
-                url("/tiny-sam.pth"));
+                url("/model.pth"));
         assertEquals(2, r.exit());
         assertTrue(r.err().contains("expected ec2df62732614e57411cdcf32a23ffdf28910380d03139ee0f4fcbe91eb8c912; it was"
                 + " deleted"), r.err());
@@ -103,7 +108,7 @@ class FetchCommandTest {
         Files.write(dir.resolve("sam_vit_b_01ec64.pth.part"), Arrays.copyOf(bytes, 1000));
         ranges.clear();
         CliRunner.Result r = CliRunner.run("fetch", "sam-vit-b", "--dir", dir.toString(), "--url",
-                url("/tiny-sam.pth"), "--sha256", SHA);
+                url("/model.pth"), "--sha256", sha);
         assertEquals(0, r.exit(), r.err());
         assertEquals(List.of("bytes=1000-"), ranges);
         assertArrayEquals(bytes, Files.readAllBytes(dir.resolve("sam_vit_b_01ec64.pth")));

@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.clipsam.io.SafeTensorsWriter;
 import dev.clipsam.nn.Tensors;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.clipsam.testing.Fixtures;
+import dev.clipsam.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.TreeMap;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,31 +23,58 @@ class InspectCommandTest {
 
     private static final Path MODEL = Fixtures.suite("clip").resolve("model");
 
+    /** What inspect must report of a CLIP file, derived from the root's model config and archive layout. */
     @Test
     void describesTheTorchScriptClip() {
-        CliRunner.Result r = CliRunner.run("inspect", MODEL.resolve("tiny-clip-openai.pt").toString());
+        Path file = TinyModels.clipTorchScript();
+        JsonNode args = TinyModels.clipConfig().path("constructor_args");
+        JsonNode tensors = Fixtures.json(MODEL.resolve("archive_layout.json")).path(file.getFileName().toString())
+                .path("tensors");
+        Map<String, Integer> dtypes = new TreeMap<>();
+        long parameters = 0;
+        for (JsonNode t : tensors) {
+            dtypes.merge(t.path("dtype").asText(), 1, Integer::sum);
+            if (!t.path("dtype").asText().equals("int64")) {
+                long n = 1;
+                for (JsonNode d : t.path("shape")) {
+                    n *= d.asLong();
+                }
+                parameters += n;
+            }
+        }
+        int width = args.path("vision_width").asInt();
+        int patch = args.path("vision_patch_size").asInt();
+        int image = args.path("image_resolution").asInt();
+        CliRunner.Result r = CliRunner.run("inspect", file.toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("TorchScript archive"), r.out());
-        assertTrue(r.out().contains("float32: 35, float16: 51, int64: 3"), r.out());
-        assertTrue(r.out().contains("width 128, layers 4, heads 2, patch 14, image 56 px (grid 4)"), r.out());
-        assertTrue(r.out().contains("width 64, layers 2, heads 1, context 77, vocab 49408"), r.out());
-        assertTrue(r.out().contains("embed dim  32"), r.out());
-        assertTrue(r.out().contains("4,144,449 parameters"), r.out());
+        for (Map.Entry<String, Integer> d : dtypes.entrySet()) {
+            assertTrue(r.out().matches("(?s).*\\b" + d.getKey() + ": " + d.getValue() + "\\b.*"), d + " in " + r.out());
+        }
+        assertTrue(r.out().contains("width " + width + ", layers " + args.path("vision_layers").asInt() + ", heads "
+                + width / 64 + ", patch " + patch + ", image " + image + " px (grid " + image / patch + ")"), r.out());
+        int textWidth = args.path("transformer_width").asInt();
+        assertTrue(r.out().contains("width " + textWidth + ", layers " + args.path("transformer_layers").asInt()
+                + ", heads " + textWidth / 64 + ", context " + args.path("context_length").asInt() + ", vocab "
+                + args.path("vocab_size").asInt()), r.out());
+        assertTrue(r.out().contains("embed dim  " + args.path("embed_dim").asInt()), r.out());
+        assertTrue(r.out().contains(String.format("%,d parameters", parameters)), r.out());
         assertTrue(r.out().matches("(?s).*missing\\s+none.*unexpected\\s+none.*"), r.out());
     }
 
     @Test
     void describesThePlainStateDictAndListsTensors() {
-        CliRunner.Result r = CliRunner.run("inspect", "--tensors", MODEL.resolve("tiny-clip-state-dict.pt").toString());
+        int last = TinyModels.clipVisionLayers() - 1;
+        CliRunner.Result r = CliRunner.run("inspect", "--tensors", TinyModels.clipStateDict().toString());
         assertEquals(0, r.exit(), r.err());
         assertTrue(r.out().contains("torch.save zip archive"), r.out());
-        assertTrue(r.out().contains("visual.transformer.resblocks.3.mlp.c_proj.weight"), r.out());
+        assertTrue(r.out().contains("visual.transformer.resblocks." + last + ".mlp.c_proj.weight"), r.out());
     }
 
     @Test
     void badFilesGiveOneLineAndExitCode2(@TempDir Path dir) throws IOException {
         Path truncated = dir.resolve("cut.pt");
-        byte[] full = Files.readAllBytes(MODEL.resolve("tiny-clip-openai.pt"));
+        byte[] full = Files.readAllBytes(TinyModels.clipTorchScript());
         Files.write(truncated, Arrays.copyOf(full, full.length / 3));
         Path text = Files.writeString(dir.resolve("readme.pt"), "not weights");
         for (Path bad : new Path[] {dir.resolve("missing.pt"), truncated, text, dir}) {

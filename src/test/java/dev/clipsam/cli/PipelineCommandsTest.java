@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import dev.clipsam.testing.Fixtures;
+import dev.clipsam.testing.TinyModels;
 
 /**
  * ClipSAM end to end through the CLI with the tiny fixture models on a synthetic dataset: train a head, evaluate it
@@ -34,10 +34,10 @@ import dev.clipsam.testing.Fixtures;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineCommandsTest {
 
-    private static final String CLIP = Fixtures.suite("clip").resolve("model/tiny-clip-openai.pt").toString();
-    private static final String OTHER_CLIP = Fixtures.suite("clip").resolve("model/tiny-clip-state-dict.pt")
-            .toString();
-    private static final String SAM = Fixtures.suite("sam").resolve("model/tiny-sam.pth").toString();
+    private static final Path CLIP_FILE = TinyModels.clipTorchScript();
+    private static final String CLIP = CLIP_FILE.toString();
+    private static final String OTHER_CLIP = TinyModels.clipStateDict().toString();
+    private static String sam;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -47,17 +47,19 @@ class PipelineCommandsTest {
 
     @BeforeAll
     static void trainAHead() throws IOException {
+        sam = TinyModels.samCheckpoint().toString();
         data = dir.resolve("data");
         SyntheticDataset.write(data, new SyntheticDataset.Spec(2, 3, 5, 96, 3));
         head = dir.resolve("head.safetensors");
         CliRunner.Result r = CliRunner.run("train", "--clip", CLIP, "--data", data.toString(), "--format", "folder",
-                "--out", head.toString(), "--epochs", "4", "--hidden", "16", "--stages", "2,4", "--image-size", "56",
+                "--out", head.toString(), "--epochs", "4", "--hidden", "16", "--stages", TinyModels.clipStages(2),
+                "--image-size", String.valueOf(TinyModels.clipImageSize()),
                 "--cache", dir.resolve("cache").toString());
         assertEquals(0, r.exit(), r.out() + r.err());
     }
 
     private static String[] models(String... more) {
-        String[] base = {"--clip", CLIP, "--sam", SAM, "--head", head.toString()};
+        String[] base = {"--clip", CLIP, "--sam", sam, "--head", head.toString()};
         String[] all = new String[base.length + more.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(more, 0, all, base.length, more.length);
@@ -204,10 +206,10 @@ class PipelineCommandsTest {
     @Order(3)
     void refusesAHeadOfAnotherClipAndNamesMissingCheckpoints() throws IOException {
         Path image = data.resolve("fabric/good").toFile().listFiles()[0].toPath();
-        CliRunner.Result other = CliRunner.run("predict", "--clip", OTHER_CLIP, "--sam", SAM, "--head", head.toString(),
+        CliRunner.Result other = CliRunner.run("predict", "--clip", OTHER_CLIP, "--sam", sam, "--head", head.toString(),
                 image.toString(), "--out", dir.resolve("x").toString());
         assertEquals(2, other.exit());
-        assertTrue(other.err().startsWith("clipsam: " + head + ": was trained on CLIP tiny-clip-openai.pt"),
+        assertTrue(other.err().startsWith("clipsam: " + head + ": was trained on CLIP " + CLIP_FILE.getFileName()),
                 other.err());
         assertFalse(Files.exists(dir.resolve("x")), "nothing written");
 

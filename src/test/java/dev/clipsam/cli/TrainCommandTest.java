@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clipsam.data.SyntheticDataset;
 import dev.clipsam.io.Checkpoint;
-import dev.clipsam.testing.Fixtures;
+import dev.clipsam.testing.TinyModels;
 import dev.clipsam.umci.HeadFile;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,24 +18,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 class TrainCommandTest {
 
-    private static final String CLIP = Fixtures.suite("clip").resolve("model/tiny-clip-openai.pt").toString();
+    private static final String CLIP = TinyModels.clipTorchScript().toString();
+    private static final String STAGES = TinyModels.clipStages(2);
+    private static final String SIZE = String.valueOf(TinyModels.clipImageSize());
 
     @Test
     void trainsAndWritesASelfDescribingHead(@TempDir Path dir) throws IOException {
         SyntheticDataset.write(dir.resolve("data"), new SyntheticDataset.Spec(2, 2, 4, 96, 1));
         Path out = dir.resolve("head.safetensors");
         CliRunner.Result r = CliRunner.run("train", "--clip", CLIP, "--data", dir.resolve("data").toString(), "--format",
-                "folder", "--out", out.toString(), "--epochs", "2", "--hidden", "16", "--stages", "2,4", "--image-size",
-                "56", "--cache", dir.resolve("cache").toString());
+                "folder", "--out", out.toString(), "--epochs", "2", "--hidden", "16", "--stages", STAGES, "--image-size",
+                SIZE, "--cache", dir.resolve("cache").toString());
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("tokens: 12 computed, 0 read from the cache"), r.out());
         try (Checkpoint ckpt = Checkpoint.open(out)) {
             JsonNode d = HeadFile.description(ckpt);
             assertEquals("umci", d.path("head").path("type").asText());
-            assertEquals(128, d.path("head").path("clip_width").asInt());
-            assertEquals(32, d.path("head").path("text_dim").asInt());
-            assertEquals("f4b4802aabc86d2470001e1a1276c0606c774b3e0260aa1599ec66d120ba1ffd",
-                    d.path("clip").path("sha256").asText());
+            JsonNode args = TinyModels.clipConfig().path("constructor_args");
+            assertEquals(args.path("vision_width").asInt(), d.path("head").path("clip_width").asInt());
+            assertEquals(args.path("embed_dim").asInt(), d.path("head").path("text_dim").asInt());
+            assertEquals(TinyModels.clipSha256(TinyModels.clipTorchScript()), d.path("clip").path("sha256").asText());
             assertEquals(2, d.path("training").path("epoch_losses").size());
             assertTrue(d.path("threshold").asDouble() > 0 && d.path("threshold").asDouble() < 1);
         }
@@ -45,11 +47,11 @@ class TrainCommandTest {
 
         // Second run: the tokens come from the cache; the head is not overwritten without --overwrite.
         CliRunner.Result refused = CliRunner.run("train", "--clip", CLIP, "--data", dir.resolve("data").toString(),
-                "--format", "folder", "--out", out.toString(), "--image-size", "56");
+                "--format", "folder", "--out", out.toString(), "--image-size", SIZE);
         assertEquals(2, refused.exit());
         CliRunner.Result again = CliRunner.run("train", "--clip", CLIP, "--data", dir.resolve("data").toString(),
-                "--format", "folder", "--out", out.toString(), "--epochs", "1", "--hidden", "16", "--stages", "2,4",
-                "--image-size", "56", "--cache", dir.resolve("cache").toString(), "--overwrite");
+                "--format", "folder", "--out", out.toString(), "--epochs", "1", "--hidden", "16", "--stages", STAGES,
+                "--image-size", SIZE, "--cache", dir.resolve("cache").toString(), "--overwrite");
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("tokens: 0 computed, 12 read from the cache"), again.out());
     }
@@ -59,16 +61,20 @@ class TrainCommandTest {
         Path data = dir.resolve("data");
         SyntheticDataset.write(data, new SyntheticDataset.Spec(1, 1, 2, 64, 1));
         Path out = dir.resolve("head.safetensors");
+        int patch = TinyModels.clipPatch();
+        String notMultiple = String.valueOf(patch * 7 + 1);
         CliRunner.Result size = CliRunner.run("train", "--clip", CLIP, "--data", data.toString(), "--format", "folder",
-                "--out", out.toString(), "--image-size", "100", "--stages", "1,2", "--cache", dir.resolve("c").toString());
+                "--out", out.toString(), "--image-size", notMultiple, "--stages", STAGES, "--cache",
+                dir.resolve("c").toString());
         assertEquals(2, size.exit());
-        assertEquals("clipsam: image size 100 is not a multiple of the CLIP patch size 14", size.err().strip());
+        assertEquals("clipsam: image size " + notMultiple + " is not a multiple of the CLIP patch size " + patch,
+                size.err().strip());
 
         try (var masks = Files.walk(data.resolve("fabric/ground_truth"))) {
             masks.filter(Files::isRegularFile).findFirst().ifPresent(p -> p.toFile().delete());
         }
         CliRunner.Result unmasked = CliRunner.run("train", "--clip", CLIP, "--data", data.toString(), "--format",
-                "folder", "--out", out.toString(), "--image-size", "56", "--stages", "1,2");
+                "folder", "--out", out.toString(), "--image-size", SIZE, "--stages", STAGES);
         assertEquals(2, unmasked.exit());
         assertTrue(unmasked.err().startsWith("clipsam: " + data + ": 1 anomalous images have no mask"), unmasked.err());
         assertFalse(Files.exists(out), "no half-written head");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -78,5 +79,71 @@ class FtfyTest {
     void pythonWhitespace() {
         assertEquals("a b", PythonText.strip("\u001c\u00a0\u2007a b\u202f\u0085"));
         assertEquals(" a b ", PythonText.collapseSpaces("\u3000a\u001f\u00a0b\t"));
+    }
+
+    /**
+     * Property test over 20,000 seeded random strings built from the pieces that stress the cleaner (entity
+     * fragments, numeric references out of range, controls, C1, whitespace of every kind, mojibake pairs, ligatures,
+     * full-width forms, surrogates, astral characters): cleaning never throws, its output is stripped, holds no
+     * whitespace run, control character or lone surrogate, and ftfy's fix is stable when applied again (on text
+     * whose line breaks it leaves as they are).
+     */
+    @Test
+    void cleaningNeverThrowsAndIsStable() {
+        String[] pieces = {"&", "#", "x", ";", "amp", "lt", "&amp;", "&lt", "&EACUTE;", "&NBSP;", "&#x110026;",
+            "&#0;", "&#x9d;", "&#65", "&notit;", "&amp;amp;", "<", ">", " ", "\t", "\n", "\r\n", "\u00a0",
+            "\u3000", "\u2028", "\u0085", "\u001c", "\u0000", "\u007f", "\u0096", "\u001b[31m", "\ufeff",
+            "\ufb01", "\u01f3", "\uff21", "\uff71", "\u2019", "\u201c", "e\u0301", "\u00c3\u00a9",
+            "\u00e2\u20ac\u201d", "\u00c3", "\u00c2", "caf", "bottle", "\ud83d\ude00", "\ud800", "\udc00",
+            "\u0130", "\u03a3", "\u00df", "0", "9"};
+        Random random = new Random(20261201);
+        int checked = 0;
+        for (int n = 0; n < 20_000; n++) {
+            StringBuilder text = new StringBuilder();
+            int count = 1 + random.nextInt(12);
+            for (int k = 0; k < count; k++) {
+                text.append(unescape(pieces[random.nextInt(pieces.length)]));
+            }
+            String input = text.toString();
+            String cleaned = TextCleaner.clean(input);
+            assertEquals(PythonText.strip(cleaned), cleaned, "stripped: " + input);
+            for (int i = 0; i < cleaned.length(); ) {
+                int cp = cleaned.codePointAt(i);
+                boolean space = PythonText.isSpace(cp);
+                assertTrue(!space || (cp == ' ' && (i + 1 >= cleaned.length() || cleaned.charAt(i + 1) != ' ')),
+                        "only single spaces: " + input);
+                assertTrue(cp >= 0x20 && cp != 0x7f && !(cp >= 0xd800 && cp <= 0xdfff) || space,
+                        "no control or lone surrogate: " + input);
+                i += Character.charCount(cp);
+            }
+            // ftfy fixes line by line, so text whose line breaks it normalises (CR, U+2028, U+0085) is split
+            // differently the second time; elsewhere a second fix_text changes nothing.
+            if (input.chars().noneMatch(c -> c == '\r' || c == 0x2028 || c == 0x2029 || c == 0x85)) {
+                String fixed = Ftfy.fixText(input);
+                assertEquals(fixed, Ftfy.fixText(fixed), "fix_text is stable: " + input);
+            }
+            checked++;
+        }
+        assertEquals(20_000, checked);
+    }
+
+    private static String unescape(String piece) {
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < piece.length(); i++) {
+            if (piece.startsWith("\\u", i)) {
+                out.append((char) Integer.parseInt(piece.substring(i + 2, i + 6), 16));
+                i += 5;
+            } else if (piece.startsWith("\\t", i) || piece.startsWith("\\n", i) || piece.startsWith("\\r", i)) {
+                out.append(switch (piece.charAt(i + 1)) {
+                    case 't' -> '\t';
+                    case 'n' -> '\n';
+                    default -> '\r';
+                });
+                i += 1;
+            } else {
+                out.append(piece.charAt(i));
+            }
+        }
+        return out.toString();
     }
 }

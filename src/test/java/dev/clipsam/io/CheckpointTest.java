@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.clipsam.nn.Tensors;
 import dev.clipsam.testing.Fixtures;
+import dev.clipsam.testing.TinyModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +78,8 @@ class CheckpointTest {
 
     @Test
     void bothFormatsHoldTheSameWeights() {
-        try (Checkpoint script = Checkpoint.open(MODEL.resolve("tiny-clip-openai.pt"));
-                Checkpoint plain = Checkpoint.open(MODEL.resolve("tiny-clip-state-dict.pt"));
+        try (Checkpoint script = Checkpoint.open(TinyModels.clipTorchScript());
+                Checkpoint plain = Checkpoint.open(TinyModels.clipStateDict());
                 PointerScope scope = new PointerScope()) {
             for (TensorInfo t : plain.tensors()) {
                 float[] a = Tensors.toFloats(plain.load(t.name()));
@@ -108,7 +109,7 @@ class CheckpointTest {
 
     @Test
     void truncatedArchivesAreRecognised(@TempDir Path dir) throws IOException {
-        byte[] full = Files.readAllBytes(MODEL.resolve("tiny-clip-state-dict.pt"));
+        byte[] full = Files.readAllBytes(TinyModels.clipStateDict());
         for (int keep : new int[] {full.length / 2, full.length - 100, 64}) {
             Path cut = dir.resolve("cut-" + keep + ".pt");
             Files.write(cut, java.util.Arrays.copyOf(full, keep));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.clipsam.nn.Tensors;
-import dev.clipsam.testing.Fixtures;
+import dev.clipsam.testing.TinyModels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,7 +19,7 @@ class SafeTensorsTest {
 
     @Test
     void roundTripKeepsNamesDtypesShapesValuesAndMetadata(@TempDir Path dir) throws Exception {
-        Path source = Fixtures.suite("clip").resolve("model/tiny-clip-openai.pt");
+        Path source = TinyModels.clipTorchScript();
         Path target = dir.resolve("tiny-clip.safetensors");
         try (Checkpoint ckpt = Checkpoint.open(source); PointerScope scope = new PointerScope()) {
             Map<String, Tensor> tensors = new LinkedHashMap<>();

@@ -39,14 +39,7 @@ class MmrParityTest {
 
     @TestFactory
     Stream<DynamicTest> everyMmrCase() {
-        return Fixtures.cases("mmr").stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
-            String kind = Fixtures.json(dir.resolve("case.json")).path("kind").asText();
-            ThrowingConsumer<Path> check = CHECKS.get(kind);
-            if (check == null) {
-                fail("no check for MMR case kind '" + kind + "' in " + dir);
-            }
-            Fixtures.runCase(dir, check);
-        }));
+        return Fixtures.suiteTests("mmr", "kind", CHECKS);
     }
 
     @AfterAll

@@ -12,7 +12,8 @@ import dev.clipsam.data.Sample;
 import dev.clipsam.data.SyntheticDataset;
 import dev.clipsam.eval.ClassMetrics;
 import dev.clipsam.nn.Tensors;
-import dev.clipsam.testing.Fixtures;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.clipsam.testing.TinyModels;
 import dev.clipsam.umci.AdamW;
 import dev.clipsam.umci.AnomalyHead;
 import dev.clipsam.umci.HeadConfig;
@@ -20,6 +21,7 @@ import dev.clipsam.umci.HeadType;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
@@ -34,10 +36,22 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TrainingTest {
 
-    private static final int SIZE = 112;
+    /** An 8 x 8 patch grid of the tiny CLIP. */
+    private static final int SIZE = 8 * TinyModels.clipPatch();
     private static final List<String> TRAIN_CLASSES = List.of("fabric", "metal_plate", "wood");
-    private static final HeadConfig HEAD = new HeadConfig(HeadType.UMCI, 128, 32, 32, List.of(3, 5),
-            List.of(1, 2, 3, 4), List.of(0.1, 0.1, 0.1, 0.7));
+    private static final HeadConfig HEAD = head();
+
+    /** The head for the root's tiny CLIP: its width and embedding size, four stages over its depth. */
+    private static HeadConfig head() {
+        JsonNode args = TinyModels.clipConfig().path("constructor_args");
+        List<Integer> stages = Arrays.stream(TinyModels.clipStages().split(",")).map(Integer::valueOf).toList();
+        List<Double> weights = new ArrayList<>();
+        for (int i = 0; i < stages.size(); i++) {
+            weights.add(i == stages.size() - 1 ? 0.7 : 0.1);
+        }
+        return new HeadConfig(HeadType.UMCI, args.path("vision_width").asInt(), args.path("embed_dim").asInt(), 32,
+                List.of(3, 5), stages, weights);
+    }
 
     @TempDir
     static Path dir;
@@ -66,7 +80,7 @@ class TrainingTest {
                 }
             }
         }
-        clip = ClipModel.load(Fixtures.suite("clip").resolve("model/tiny-clip-openai.pt"));
+        clip = ClipModel.load(TinyModels.clipTorchScript());
         stages = new ClipStages(clip, SIZE, HEAD.stages());
         cache = new TokenCache(dir.resolve("cache"), "tiny");
     }

@@ -3,7 +3,6 @@ package dev.clipsam.sam;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.clipsam.image.Image8;
@@ -13,6 +12,7 @@ import dev.clipsam.nn.Tensors;
 import dev.clipsam.testing.Close;
 import dev.clipsam.testing.Fixtures;
 import dev.clipsam.testing.Images;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,14 +40,7 @@ class SamParityTest {
 
     @TestFactory
     Stream<DynamicTest> everySamCase() {
-        return Fixtures.cases("sam").stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
-            String kind = Fixtures.json(dir.resolve("case.json")).path("kind").asText();
-            ThrowingConsumer<Path> check = CHECKS.get(kind);
-            if (check == null) {
-                fail("no check for SAM case kind '" + kind + "' in " + dir);
-            }
-            Fixtures.runCase(dir, check);
-        }));
+        return Fixtures.suiteTests("sam", "kind", CHECKS);
     }
 
     @AfterAll
@@ -100,18 +93,40 @@ class SamParityTest {
         SamModel model = model(dir, json);
         JsonNode inputs = json.path("inputs");
         JsonNode debug = json.path("debug");
+        Image8 image = Images.fromNpy(array(dir, inputs.path("image")));
         try (PointerScope scope = new PointerScope(); SamPredictor predictor = new SamPredictor(model)) {
             Map<Integer, Tensor> trace = new HashMap<>();
-            Tensor input = array(dir, inputs.path("input_tensor")).toTensor();
+            // The encoder input: the case's shortcut file where the root has it, else preprocessed here.
+            Path shortcut = inputs.has("input_tensor") ? dir.resolve(inputs.path("input_tensor").path("file").asText())
+                    : null;
+            Tensor input = shortcut != null && Files.exists(shortcut) ? Fixtures.npy(shortcut).toTensor()
+                    : SamModel.preprocess(new ResizeLongestSide(imageSize(dir, json)).applyImage(image));
             Tensor embedding = model.imageEncoder().forward(input, trace::put);
-            check(dir, "after_patch_embed_pos", debug.path("after_patch_embed_pos"), trace.get(-1));
+            checkIfPresent(dir, debug, "after_patch_embed_pos", trace.get(-1));
             for (int i = 0; i < model.config().encoderDepth(); i++) {
-                check(dir, "after_block_" + i, debug.path("after_block_" + i), trace.get(i));
+                checkIfPresent(dir, debug, "after_block_" + i, trace.get(i));
             }
-            check(dir, "embedding (from input_tensor)", json.path("outputs").path("embedding"), embedding);
-            predictor.setImage(Images.fromNpy(array(dir, inputs.path("image"))));
+            check(dir, "embedding (from the encoder input)", json.path("outputs").path("embedding"), embedding);
+            predictor.setImage(image);
             check(dir, "embedding (set_image)", json.path("outputs").path("embedding"), predictor.embedding());
         }
+    }
+
+    /** The model's input size (SAM's img_size), from the model config the case names. */
+    private static int imageSize(Path dir, JsonNode json) {
+        Path config = dir.resolve(json.path("model").path("config").asText("../model/model_config.json"));
+        return Fixtures.json(config).path("image_encoder").path("img_size").asInt(1024);
+    }
+
+    /** A debug entry is checked when the case has it; no entry is required. */
+    private static void checkIfPresent(Path dir, JsonNode debug, String name, Tensor actual) {
+        if (debug.has(name)) {
+            check(dir, name, debug.path(name), actual);
+        }
+    }
+
+    private static boolean absent(JsonNode node) {
+        return node.isMissingNode() || node.isNull();
     }
 
     static void predict(Path dir, boolean batched) {
@@ -131,10 +146,10 @@ class SamParityTest {
                     prompts.add(new SamPrompt(null, null, doubles(box), null));
                 }
             } else {
-                double[] points = in.path("point_coords").isNull() ? null : flatten(in.path("point_coords"));
-                int[] labels = in.path("point_labels").isNull() ? null : ints(in.path("point_labels"));
-                double[] box = in.path("box").isNull() ? null : doubles(in.path("box"));
-                Tensor mask = in.path("mask_input").isNull() ? null : array(dir, in.path("mask_input")).toTensor();
+                double[] points = absent(in.path("point_coords")) ? null : flatten(in.path("point_coords"));
+                int[] labels = absent(in.path("point_labels")) ? null : ints(in.path("point_labels"));
+                double[] box = absent(in.path("box")) ? null : doubles(in.path("box"));
+                Tensor mask = absent(in.path("mask_input")) ? null : array(dir, in.path("mask_input")).toTensor();
                 prompts.add(new SamPrompt(points, labels, box, mask));
             }
             SamPrediction p = predictor.predictBatch(prompts, multimask);
@@ -142,13 +157,12 @@ class SamParityTest {
             Tensor scores = batched ? p.scores() : p.scores().squeeze(0);
             Tensor lowRes = batched ? p.lowResLogits() : p.lowResLogits().squeeze(0);
             if (debug.has("sparse_embeddings")) {
-                check(dir, "sparse_embeddings", debug.path("sparse_embeddings"), sparse(model, predictor, prompts));
+                check(dir, "sparse_embeddings", debug.path("sparse_embeddings"),
+                        sparse(model, predictor, prompts, imageSize(dir, json)));
             }
-            if (debug.has("decoder_tokens_out")) {
-                check(dir, "decoder_tokens_out", debug.path("decoder_tokens_out"), p.decoder().tokens());
-                check(dir, "hyper_in", debug.path("hyper_in"), p.decoder().hyperIn());
-                check(dir, "iou_all4", debug.path("iou_all4"), p.decoder().iouAll());
-            }
+            checkIfPresent(dir, debug, "decoder_tokens_out", p.decoder().tokens());
+            checkIfPresent(dir, debug, "hyper_in", p.decoder().hyperIn());
+            checkIfPresent(dir, debug, "iou_all4", p.decoder().iouAll());
             check(dir, "scores", out.path("scores"), scores);
             check(dir, "low_res_logits", out.path("low_res_logits"), lowRes);
             check(dir, "logits", out.path("logits"), logits);
@@ -157,8 +171,8 @@ class SamParityTest {
     }
 
     /** The sparse prompt embeddings of the same prompts (prompt encoder alone). */
-    private static Tensor sparse(SamModel model, SamPredictor predictor, List<SamPrompt> prompts) {
-        ResizeLongestSide t = new ResizeLongestSide(1024);
+    private static Tensor sparse(SamModel model, SamPredictor predictor, List<SamPrompt> prompts, int imageSize) {
+        ResizeLongestSide t = new ResizeLongestSide(imageSize);
         int h = predictor.originalHeight();
         int w = predictor.originalWidth();
         int b = prompts.size();

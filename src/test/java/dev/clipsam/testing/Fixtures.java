@@ -11,7 +11,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.function.ThrowingConsumer;
 
 /**
@@ -51,6 +53,22 @@ public final class Fixtures {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * One test per case folder of a suite, named after the folder: the case's kind (the {@code case.json} field
+     * {@code kindField}) picks its check; a kind without a check fails its test.
+     */
+    public static Stream<DynamicTest> suiteTests(String suite, String kindField,
+            Map<String, ThrowingConsumer<Path>> checks) {
+        return cases(suite).stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
+            String kind = json(dir.resolve("case.json")).path(kindField).asText();
+            ThrowingConsumer<Path> check = checks.get(kind);
+            if (check == null) {
+                throw new AssertionError("no check for " + suite + " case kind '" + kind + "' in " + dir);
+            }
+            runCase(dir, check);
+        }));
     }
 
     /** Runs a case check; a failure names the case folder first, so console summaries show which case failed. */

@@ -34,14 +34,7 @@ class UmciParityTest {
 
     @TestFactory
     Stream<DynamicTest> everyUmciCase() {
-        return Fixtures.cases("umci").stream().map(dir -> DynamicTest.dynamicTest(dir.getFileName().toString(), () -> {
-            String kind = Fixtures.json(dir.resolve("case.json")).path("kind").asText();
-            ThrowingConsumer<Path> check = CHECKS.get(kind);
-            if (check == null) {
-                fail("no check for UMCI case kind '" + kind + "' in " + dir);
-            }
-            Fixtures.runCase(dir, check);
-        }));
+        return Fixtures.suiteTests("umci", "kind", CHECKS);
     }
 
     static HeadConfig config(JsonNode c) {
