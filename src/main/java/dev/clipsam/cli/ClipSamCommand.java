@@ -2,6 +2,7 @@ package dev.clipsam.cli;
 
 import dev.clipsam.image.ImageReadException;
 import dev.clipsam.io.CheckpointException;
+import dev.clipsam.nn.Natives;
 import java.io.PrintWriter;
 import java.util.List;
 import picocli.CommandLine;
@@ -36,6 +37,7 @@ public final class ClipSamCommand {
 
     /** Runs the CLI and returns its exit code (tests call this directly). */
     public static int run(String... args) {
+        Natives.load();
         return commandLine().execute(args);
     }
 

@@ -12,6 +12,7 @@ public final class TorchRuntime {
     }
 
     static {
+        Natives.load(); // before any JavaCPP class loads libtorch: only the bundle's natives are mapped
         // NNPACK cannot run on this class of CPU and libtorch warns on every convolution that tries it.
         torch.globalContext().setUserEnabledNNPACK(false);
     }
