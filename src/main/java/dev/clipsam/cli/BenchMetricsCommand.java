@@ -19,7 +19,7 @@ import picocli.CommandLine.Spec;
     "Time every metric of one class of random maps (default: 500 maps of 518 x 518, about 10%% anomalous images"
         + " with 1-3 elliptical regions): collecting, the one sort, AUROC + AP + F1-max, exact AUPRO, APRIL-GAN PRO,"
         + " image metrics; compared with the Python reference on the same machine kind"
-        + " (fixtures/metrics/README.md section 7)."})
+        + " (the reference's own measurement)."})
 final class BenchMetricsCommand implements Callable<Integer> {
 
     /** Python reference seconds (sklearn AUROC, AP, PR-curve F1; APRIL-GAN PRO; MVTec exact PRO), fixture README §7. */

@@ -3,14 +3,15 @@ package dev.clipsam.cli;
 import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.PromptEnsemble;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.Prediction;
+import dev.clipsam.engine.Timings;
 import dev.clipsam.image.Image8;
 import dev.clipsam.mmr.MmrConfig;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.TorchRuntime;
-import dev.clipsam.pipeline.ClipSam;
 import dev.clipsam.pipeline.ClipStages;
-import dev.clipsam.sam.SamConfig;
 import dev.clipsam.sam.SamModel;
 import dev.clipsam.sam.SamPredictor;
 import dev.clipsam.umci.AnomalyHead;
@@ -88,7 +89,8 @@ final class BenchPredictCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }
-            ClipSam pipeline = new ClipSam(stages, head, PromptEnsemble.winclip(), predictor, MmrConfig.DEFAULT);
+            ClipSam pipeline = new ClipSam(stages, head, PromptEnsemble.winclip(), predictor, MmrConfig.DEFAULT,
+                    0.5);
             int s = pipeline.grid();
             out.printf(Locale.ROOT, "ClipSAM predict: CLIP %s at %d px, UMCI head (c_h %d, stages %s), SAM %s; %dx%d"
                     + " image; %s; %d threads; mean of %d runs after %d warm-up%n", clip.config().name(), size,
@@ -106,10 +108,10 @@ final class BenchPredictCommand implements Callable<Integer> {
                 int found = 0;
                 for (int run = 0; run < warmup + runs; run++) {
                     ClipSam.RoughMap rough = pipeline.roughMap(image, "object");
-                    ClipSam.Prediction p = pipeline.refine(image, new ClipSam.RoughMap(s, map, rough.clipSeconds(),
+                    Prediction p = pipeline.refine(image, new ClipSam.RoughMap(s, map, rough.clipSeconds(),
                             rough.headSeconds()));
                     if (run >= warmup) {
-                        ClipSam.Timings t = p.timings();
+                        Timings t = p.timings();
                         double[] parts = {t.clip(), t.head(), t.samEncoder(), t.samDecoder(), t.total()};
                         for (int k = 0; k < 5; k++) {
                             sum[k] += parts[k] / runs;

@@ -5,9 +5,9 @@ import dev.clipsam.io.CheckpointException;
 import dev.clipsam.nn.Natives;
 import java.io.PrintWriter;
 import java.util.List;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine;
 
 /**
  * {@code clipsam}: zero-shot anomaly segmentation with CLIP and Segment Anything.
@@ -29,7 +29,8 @@ public final class ClipSamCommand {
 
     /** The types of failure caused by input, shown as one line without a stack trace. */
     private static final List<Class<? extends RuntimeException>> INPUT_ERRORS = List.of(CheckpointException.class,
-            ImageReadException.class, UserInputException.class, dev.clipsam.data.DatasetException.class);
+            ImageReadException.class, UserInputException.class, dev.clipsam.data.DatasetException.class,
+            dev.clipsam.engine.RunException.class);
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -63,9 +63,7 @@ final class DataCommand {
                 out.println("no problems found");
                 return 0;
             }
-            out.printf("%d problems:%n", data.problems().size());
-            data.problems().forEach(p -> out.println("  " + p));
-            return ClipSamCommand.EXIT_PROBLEMS;
+            return Problems.report(out, spec.commandLine().getErr(), data.problems(), "%d problems");
         }
     }
 }

@@ -1,28 +1,15 @@
 package dev.clipsam.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.data.Dataset;
-import dev.clipsam.data.MaskFiles;
-import dev.clipsam.data.Sample;
-import dev.clipsam.eval.ClassMetrics;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.Evaluation;
+import dev.clipsam.engine.MapStore;
+import dev.clipsam.engine.RunSettings;
 import dev.clipsam.eval.CurvePlots;
 import dev.clipsam.eval.EvaluationReport;
-import dev.clipsam.eval.MapFiles;
-import dev.clipsam.eval.PixelScores;
-import dev.clipsam.image.ImageFiles;
-import dev.clipsam.image.ImageReadException;
-import dev.clipsam.io.AtomicFiles;
-import dev.clipsam.io.Npy;
-import dev.clipsam.mmr.ImageScore;
-import dev.clipsam.pipeline.ClipSam;
 import dev.clipsam.umci.HeadType;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,8 +18,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +35,6 @@ import picocli.CommandLine.Spec;
         + " written."})
 final class EvalCommand implements Callable<Integer> {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final String SETTINGS = "eval-settings.json";
 
     /** The rows of the paper's Table 2. */
@@ -118,6 +102,7 @@ final class EvalCommand implements Callable<Integer> {
         if (resume && noMaps) {
             throw new UserInputException("--resume continues from the maps of an earlier run; drop --no-maps");
         }
+        models.options(mmr, null, useSam);   // every option checked before any file is read
         Dataset data = dataset.scan();
         if (data.all().isEmpty()) {
             throw new UserInputException(dataset.root + ": no images to evaluate");
@@ -127,142 +112,68 @@ final class EvalCommand implements Callable<Integer> {
                     + " it");
         }
         PrintWriter console = spec.commandLine().getOut();
-        List<String> problems = new ArrayList<>(data.problems());
-        List<ClassMetrics> results = new ArrayList<>();
-        StringWriter scoreCsv = new StringWriter();
-        Map<String, String> provenance = new LinkedHashMap<>();
-        try (ModelOptions.Models loaded = models.load(useSam);
-                CSVPrinter scores = new CSVPrinter(scoreCsv, CSVFormat.DEFAULT.builder().setHeader("map", "score",
-                        "score_top100_mean", "class", "defect", "image").get())) {
-            HeadType type = loaded.head.config().type();
+        Evaluation.Result result;
+        Map<String, String> provenance;
+        try (ClipSam engine = models.open(mmr, null, useSam)) {
+            HeadType type = engine.headConfig().type();
             if (ablation != null && type != ablation.head) {
                 throw new UserInputException("--ablation " + ablation.id() + " needs a " + ablation.head.id()
                         + " head (clipsam train --head " + ablation.head.id() + "); " + models.head + " is a "
                         + type.id() + " head");
             }
-            ClipSam pipeline = loaded.pipeline(mmr.config());
-            int s = pipeline.grid();
-            provenance.put("data", dataset.root.toAbsolutePath() + " (" + dataset.format.id() + ")");
-            provenance.put("head", models.head.toAbsolutePath() + " (" + type.id() + ")");
-            provenance.put("clip", models.clipFile().toAbsolutePath() + " (" + loaded.clip.config().name() + ", "
-                    + models.precision.name().toLowerCase(Locale.ROOT) + ")");
-            provenance.put("MMR", useSam ? "SAM " + models.samFile().toAbsolutePath() + ", thr " + mmr.threshold
-                    + ", min area " + mmr.config().minArea(s) + ", " + mmr.points + " points " + mmr.mode.id()
-                    + ", seed " + mmr.seed : "off (rough map)");
-            provenance.put("grid", s + " x " + s);
-            provenance.put("image score", "maximum of the final map");
-            if (ablation != null) {
-                provenance.put("ablation", ablation.id());
-            }
-            recordSettings(provenance);
+            provenance = provenance(engine, useSam);
+            RunSettings.record(out.resolve(SETTINGS), provenance, resume);
             console.printf("evaluating %d images of %d classes from %s%n", data.all().size(), data.classNames().size(),
                     dataset.root);
             console.flush();
-            int reused = 0;
             try (ProgressBar bar = Progress.bar("eval", data.all().size())) {
-                for (String cls : data.classNames()) {
-                    bar.setExtraMessage(" " + cls);
-                    List<Sample> samples = data.samples(cls);
-                    PixelScores pixels = new PixelScores((long) samples.size() * s * s);
-                    List<Float> imageScores = new ArrayList<>();
-                    for (Sample sample : samples) {
-                        if (sample.anomalous() && sample.mask() == null) {
-                            bar.step();
-                            continue;   // listed among the dataset's problems; without a mask it cannot be scored
-                        }
-                        try {
-                            String mapName = mapKey(sample) + ".npy";
-                            Path mapFile = out.resolve("maps").resolve(mapName);
-                            float[] map;
-                            double score;
-                            double topMean;
-                            if (resume && Files.isRegularFile(mapFile)) {
-                                map = readMap(mapFile, s);
-                                score = ImageScore.max(map);
-                                topMean = ImageScore.topMean(map, ImageScore.DEFAULT_TOP_K);
-                                reused++;
-                            } else {
-                                ClipSam.Prediction p = pipeline.predict(ImageFiles.read(sample.image()), cls);
-                                map = p.finalMap();
-                                score = p.score();
-                                topMean = p.topMean();
-                                if (!noMaps) {
-                                    AtomicFiles.write(mapFile, tmp -> Npy.write(tmp, p.finalMap(), s, s));
-                                }
+                result = Evaluation.of(engine).run(data, noMaps ? null : new MapStore(out.resolve("maps")), resume,
+                        new Evaluation.Listener() {
+                            @Override
+                            public void classStarted(String className) {
+                                bar.setExtraMessage(" " + className);
                             }
-                            pixels.add(map, MaskFiles.onGrid(sample.mask(), s, s), s, s);
-                            imageScores.add((float) score);
-                            scores.printRecord(mapName, Float.toString((float) score), Double.toString(topMean), cls,
-                                    sample.defectType(), sample.image().toString());
-                        } catch (ImageReadException e) {
-                            problems.add(e.getMessage());
-                        }
-                        bar.step();
-                    }
-                    if (pixels.images() == 0) {
-                        problems.add(dataset.root + ": class " + cls + " has no readable images");
-                        continue;
-                    }
-                    float[] image = new float[imageScores.size()];
-                    for (int i = 0; i < image.length; i++) {
-                        image[i] = imageScores.get(i);
-                    }
-                    results.add(ClassMetrics.evaluate(cls, pixels, image));
-                }
+
+                            @Override
+                            public void imageDone() {
+                                bar.step();
+                            }
+                        });
             }
-            if (reused > 0) {
-                console.printf("%d maps reused from the earlier run%n", reused);
-            }
+        }
+        if (result.reused() > 0) {
+            console.printf("%d maps reused from the earlier run%n", result.reused());
         }
         String heading = title != null ? title : "ClipSAM on " + dataset.root.getFileName() + " ("
                 + (ablation != null ? ablation.id() : useSam ? "with MMR" : "rough map, no MMR") + ")";
-        EvaluationReport report = new EvaluationReport(heading, results, provenance);
+        EvaluationReport report = result.report(heading, provenance);
         console.print(report.table());
         List<Path> written = new ArrayList<>(report.write(out));
-        written.addAll(CurvePlots.write(out, results));
-        AtomicFiles.writeString(out.resolve("image_scores.csv"), scoreCsv.toString());
+        written.addAll(CurvePlots.write(out, result.classes()));
+        result.writeImageScores(out.resolve("image_scores.csv"));
         written.add(out.resolve("image_scores.csv"));
         console.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList())
                 + (noMaps ? "" : " and the maps in " + out.resolve("maps")));
-        if (!problems.isEmpty()) {
-            console.printf("%d problems:%n", problems.size());
-            problems.forEach(p -> console.println("  " + p));
-            return ClipSamCommand.EXIT_PROBLEMS;
-        }
-        return 0;
+        return Problems.report(console, spec.commandLine().getErr(), result.problems(), "%d problems");
     }
 
-    /** {@code <class>/<defect>/<image stem>}: the layout 'clipsam metrics --dataset' reads. */
-    private static String mapKey(Sample sample) {
-        String name = sample.image().getFileName().toString();
-        int dot = name.lastIndexOf('.');
-        return sample.className() + "/" + sample.defectType() + "/" + (dot < 0 ? name : name.substring(0, dot));
-    }
-
-    private static float[] readMap(Path file, int grid) {
-        MapFiles.AnomalyMap m = MapFiles.read(file);
-        if (m.width() != grid || m.height() != grid) {
-            throw new UserInputException(file + ": map is " + m.width() + "x" + m.height() + ", not " + grid + "x"
-                    + grid + "; it belongs to another run (drop --resume)");
+    /** What the report says it measured; a resumed run must match it. */
+    private Map<String, String> provenance(ClipSam engine, boolean useSam) {
+        int s = engine.grid();
+        Map<String, String> provenance = new LinkedHashMap<>();
+        provenance.put("data", dataset.root.toAbsolutePath() + " (" + dataset.format.id() + ")");
+        provenance.put("head", models.head.toAbsolutePath() + " (" + engine.headConfig().type().id() + ")");
+        provenance.put("clip", models.clipFile().toAbsolutePath() + " (" + engine.clipConfig().name() + ", "
+                + models.precision.name().toLowerCase(Locale.ROOT) + ")");
+        provenance.put("MMR", useSam ? "SAM " + models.samFile().toAbsolutePath() + ", thr " + mmr.threshold
+                + ", min area " + mmr.config().minArea(s) + ", " + mmr.points + " points " + mmr.mode.id()
+                + ", seed " + mmr.seed : "off (rough map)");
+        provenance.put("grid", s + " x " + s);
+        provenance.put("image score", "maximum of the final map");
+        if (ablation != null) {
+            provenance.put("ablation", ablation.id());
         }
-        return m.values();
-    }
-
-    /** Writes the run's settings; on --resume they must equal those of the run continued. */
-    private void recordSettings(Map<String, String> provenance) throws IOException {
-        ObjectNode settings = JSON.createObjectNode();
-        provenance.forEach(settings::put);
-        Path file = out.resolve(SETTINGS);
-        if (resume && Files.isRegularFile(file)) {
-            JsonNode before = JSON.readTree(file.toFile());
-            if (!before.equals(settings)) {
-                throw new UserInputException(file + ": the run in " + out + " used other settings (" + before
-                        + "); resume it with the same options, or start a new one");
-            }
-            return;
-        }
-        Files.createDirectories(out);
-        AtomicFiles.writeString(file, JSON.writeValueAsString(settings) + "\n");
+        return provenance;
     }
 
     static final class AblationConverter implements picocli.CommandLine.ITypeConverter<Ablation> {

@@ -1,5 +1,6 @@
 package dev.clipsam.cli;
 
+import dev.clipsam.engine.Locations;
 import dev.clipsam.io.Download;
 import dev.clipsam.io.Hashing;
 import dev.clipsam.io.OfficialCheckpoint;

@@ -1,11 +1,12 @@
 package dev.clipsam.cli;
 
 import dev.clipsam.data.MaskFiles;
+import dev.clipsam.engine.MapStore;
+import dev.clipsam.eval.ClassAccumulator;
 import dev.clipsam.eval.ClassMetrics;
 import dev.clipsam.eval.CurvePlots;
 import dev.clipsam.eval.EvaluationReport;
 import dev.clipsam.eval.MapFiles;
-import dev.clipsam.eval.PixelScores;
 import dev.clipsam.image.ImageReadException;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -20,7 +21,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
@@ -93,20 +93,13 @@ final class MetricsCommand implements Callable<Integer> {
         if (datasetRoot != null) {
             datasetMasks = new HashMap<>();
             for (dev.clipsam.data.Sample s : DatasetCommands.scan(datasetFormat, datasetRoot).all()) {
-                datasetMasks.put(s.className() + "/" + s.defectType() + "/" + stem(s.image()), s.mask());
+                datasetMasks.put(MapStore.key(s), s.mask());
             }
         }
         if (!overwrite && Files.exists(out.resolve("metrics.csv"))) {
             throw new UserInputException(out.resolve("metrics.csv") + ": exists; use --overwrite to replace it");
         }
-        Map<String, List<Path>> byClass = new TreeMap<>();
-        try (Stream<Path> walk = Files.walk(mapsDir)) {
-            walk.filter(Files::isRegularFile).filter(MapFiles::isMap).sorted().forEach(p -> {
-                Path rel = mapsDir.relativize(p);
-                String cls = rel.getNameCount() > 1 ? rel.getName(0).toString() : "all";
-                byClass.computeIfAbsent(cls, k -> new ArrayList<>()).add(p);
-            });
-        }
+        Map<String, List<Path>> byClass = MapStore.mapsByClass(mapsDir);
         if (byClass.isEmpty()) {
             throw new UserInputException(mapsDir + ": no maps (.npy, .png, .tif) found");
         }
@@ -117,8 +110,7 @@ final class MetricsCommand implements Callable<Integer> {
         int total = byClass.values().stream().mapToInt(List::size).sum();
         try (ProgressBar bar = Progress.bar("metrics", total)) {
             for (Map.Entry<String, List<Path>> e : byClass.entrySet()) {
-                PixelScores scores = new PixelScores(0);
-                List<Float> perImage = new ArrayList<>();
+                ClassAccumulator accumulator = new ClassAccumulator(e.getKey(), 0);
                 for (Path map : e.getValue()) {
                     bar.step();
                     try {
@@ -127,32 +119,25 @@ final class MetricsCommand implements Callable<Integer> {
                         if (mask != null) {
                             usedMasks.add(mask.toAbsolutePath().normalize());
                         }
-                        scores.add(m.values(), MaskFiles.onGrid(mask, m.width(), m.height()), m.width(), m.height());
-                        String key = stemKey(mapsDir.relativize(map));
+                        String key = MapStore.key(mapsDir.relativize(map));
+                        Float score = null;
                         if (imageScoresFile != null) {
-                            Float s = imageScores.get(key);
-                            if (s == null) {
+                            score = imageScores.get(key);
+                            if (score == null) {
                                 problems.add(map + ": no image score in " + imageScoresFile + " (key " + key + ")");
-                                s = Float.NaN;
                             }
-                            perImage.add(s);
                         }
+                        accumulator.add(m.values(), MaskFiles.onGrid(mask, m.width(), m.height()), m.width(),
+                                m.height(), score);
                     } catch (ImageReadException ex) {
                         problems.add(ex.getMessage());
                     }
                 }
-                if (scores.images() == 0) {
+                if (accumulator.images() == 0) {
                     problems.add(mapsDir.resolve(e.getKey()) + ": class has no readable maps");
                     continue;
                 }
-                float[] image = null;
-                if (imageScoresFile != null && perImage.stream().noneMatch(f -> f.isNaN())) {
-                    image = new float[perImage.size()];
-                    for (int i = 0; i < image.length; i++) {
-                        image[i] = perImage.get(i);
-                    }
-                }
-                results.add(ClassMetrics.evaluate(e.getKey(), scores, image));
+                results.add(accumulator.metrics());
             }
         }
         if (masksDir != null) {
@@ -170,25 +155,20 @@ final class MetricsCommand implements Callable<Integer> {
         List<Path> written = new ArrayList<>(report.write(out));
         written.addAll(CurvePlots.write(out, results));
         console.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
-        if (!problems.isEmpty()) {
-            console.printf("%d problems:%n", problems.size());
-            problems.forEach(p -> console.println("  " + p));
-            return ClipSamCommand.EXIT_PROBLEMS;
-        }
-        return 0;
+        return Problems.report(console, spec.commandLine().getErr(), problems, "%d problems");
     }
 
     private Path maskFor(Path map) {
         Path rel = mapsDir.relativize(map);
         if (datasetMasks != null) {
-            String key = stemKey(rel);
+            String key = MapStore.key(rel);
             if (!datasetMasks.containsKey(key)) {
                 throw new ImageReadException(map, "no image " + key + " in the dataset " + datasetRoot);
             }
             return datasetMasks.get(key);
         }
         Path dir = rel.getParent() == null ? masksDir : masksDir.resolve(rel.getParent());
-        String stem = stem(map);
+        String stem = MapStore.stem(map.getFileName().toString());
         for (String name : List.of(stem + "_mask.png", stem + ".png", stem + "_mask.bmp", stem + ".bmp",
                 stem + "_mask.tif", stem + ".tif")) {
             Path candidate = dir.resolve(name);
@@ -215,25 +195,12 @@ final class MetricsCommand implements Callable<Integer> {
         Map<String, Float> scores = new HashMap<>();
         try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
             for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
-                scores.put(stemKey(Path.of(r.get("map").trim())), Float.parseFloat(r.get("score").trim()));
+                scores.put(MapStore.key(Path.of(r.get("map").trim())), Float.parseFloat(r.get("score").trim()));
             }
         } catch (IOException | RuntimeException e) {
             throw new UserInputException(csv + ": cannot be read as image scores (columns map,score): "
                     + e.getMessage());
         }
         return scores;
-    }
-
-    /** The map's path without extension, with forward slashes: how image scores name it. */
-    static String stemKey(Path rel) {
-        String s = rel.toString().replace('\\', '/');
-        int dot = s.lastIndexOf('.');
-        return dot > s.lastIndexOf('/') ? s.substring(0, dot) : s;
-    }
-
-    private static String stem(Path p) {
-        String n = p.getFileName().toString();
-        int dot = n.lastIndexOf('.');
-        return dot < 0 ? n : n.substring(0, dot);
     }
 }

@@ -1,26 +1,16 @@
 package dev.clipsam.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.clipsam.image.HeatMap;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.MapStore;
+import dev.clipsam.engine.PredictionRow;
+import dev.clipsam.engine.PredictionWriter;
 import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
 import dev.clipsam.image.ImageReadException;
-import dev.clipsam.image.ImageWriter;
-import dev.clipsam.image.Overlay;
-import dev.clipsam.io.AtomicFiles;
-import dev.clipsam.io.Npy;
-import dev.clipsam.mmr.RegionPrompts;
-import dev.clipsam.pipeline.ClipSam;
-import dev.clipsam.pipeline.MapResize;
-import java.awt.Color;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +21,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVPrinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,9 +37,6 @@ import picocli.CommandLine.Spec;
         + " --save-maps <name>_map.npy (the final map, float32 on the model's grid); and results.csv and"
         + " results.json with one row per image. Folders are searched recursively and their structure is kept."})
 final class PredictCommand implements Callable<Integer> {
-
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    private static final int PANEL_GAP = 8;
 
     @Mixin
     CommonOptions common;
@@ -92,26 +77,30 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         common.apply();
+        models.options(mmr, threshold, !mmr.noSam);   // every option checked before any file is read
         List<Input> images = collect();
         if (!overwrite) {
             OutputFolder.requireEmpty(out, "use --overwrite to write into it");
         }
         PrintWriter console = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
-        ArrayNode rows = JSON.createArrayNode();
-        try (ModelOptions.Models loaded = models.load(!mmr.noSam)) {
-            double thr = threshold != null ? threshold : loaded.headThreshold();
-            ClipSam pipeline = loaded.pipeline(mmr.config());
+        List<PredictionRow> rows = new ArrayList<>();
+        String cls = className == null ? "object" : className;
+        PredictionWriter writer = new PredictionWriter(out, saveMaps);
+        ObjectNode settings;
+        try (ClipSam engine = models.open(mmr, threshold, !mmr.noSam)) {
             console.printf("%d images; CLIP %s at %d px, %s head, %s; mask threshold %.4f%s%n", images.size(),
-                    loaded.clip.config().name(), pipeline.grid(), loaded.head.config().type().id(),
-                    mmr.noSam ? "no SAM (rough map only)" : "SAM " + loaded.sam.config().name(), thr,
+                    engine.clipConfig().name(), engine.grid(), engine.headConfig().type().id(),
+                    mmr.noSam ? "no SAM (rough map only)" : "SAM " + engine.identity().sam(), engine.threshold(),
                     threshold == null ? " (from the head)" : "");
             console.flush();
+            settings = settings(engine);
             Files.createDirectories(out);
             try (ProgressBar bar = Progress.bar("predict", images.size())) {
                 for (Input in : images) {
                     try {
-                        rows.add(predictOne(pipeline, in, thr));
+                        Image8 image = ImageFiles.read(in.file());
+                        rows.add(writer.write(in.file(), in.name(), cls, image, engine.predict(image, className)));
                     } catch (ImageReadException e) {
                         problems.add(e.getMessage());
                     }
@@ -119,122 +108,29 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
         }
-        writeResults(rows, problems);
+        writer.writeResults(rows, settings, problems);
         console.printf("wrote %d results to %s (results.csv, results.json)%n", rows.size(), out);
-        if (!problems.isEmpty()) {
-            console.printf("%d of %d images skipped:%n", problems.size(), images.size());
-            problems.forEach(p -> console.println("  " + p));
-            return ClipSamCommand.EXIT_PROBLEMS;
-        }
-        return 0;
+        return Problems.report(console, spec.commandLine().getErr(), problems, "%d of " + images.size()
+                + " images skipped");
     }
 
-    private ObjectNode predictOne(ClipSam pipeline, Input in, double thr) throws IOException {
-        Image8 image = ImageFiles.read(in.file());
-        ClipSam.Prediction p = pipeline.predict(image, className);
-        int w = image.width();
-        int h = image.height();
-        float[] full = MapResize.toImage(p.finalMap(), p.grid(), h, w);
-        boolean[] mask = new boolean[full.length];
-        int defect = 0;
-        for (int k = 0; k < full.length; k++) {
-            mask[k] = full[k] > thr;
-            defect += mask[k] ? 1 : 0;
-        }
-        Path maskFile = out.resolve(in.name() + "_mask.png");
-        Path overlayFile = out.resolve(in.name() + "_overlay.png");
-        ImageWriter.writeMask(maskFile, mask, w, h);
-        ImageWriter.writePng(overlayFile, overlay(image, p, full, mask));
-        Path mapFile = null;
-        if (saveMaps) {
-            mapFile = out.resolve(in.name() + "_map.npy");
-            Path target = mapFile;
-            AtomicFiles.write(target, tmp -> Npy.write(tmp, p.finalMap(), p.grid(), p.grid()));
-        }
-        ObjectNode row = JSON.createObjectNode();
-        row.put("image", in.file().toString());
-        row.put("name", in.name());
-        row.put("class_name", className == null ? "object" : className);
-        row.put("score", p.score());
-        row.put("score_top100_mean", p.topMean());
-        row.put("defect_fraction", (double) defect / full.length);
-        row.put("regions", p.regions());
-        ArrayNode boxes = row.putArray("boxes");
-        if (p.prompts() != null) {
-            for (RegionPrompts.Box b : p.prompts().boxes()) {
-                ArrayNode box = boxes.addArray();
-                for (double v : b.xyxy()) {
-                    box.add(v);
-                }
-            }
-        }
-        row.put("threshold", thr);
-        row.put("mask", out.relativize(maskFile).toString());
-        row.put("overlay", out.relativize(overlayFile).toString());
-        row.put("map", mapFile == null ? null : out.relativize(mapFile).toString());
-        ObjectNode t = row.putObject("seconds");
-        t.put("clip", p.timings().clip());
-        t.put("head", p.timings().head());
-        t.put("sam_encoder", p.timings().samEncoder());
-        t.put("sam_decoder", p.timings().samDecoder());
-        t.put("total", p.timings().total());
-        return row;
-    }
-
-    /** Rough map with SAM's prompts on the left, final map with the mask outline on the right. */
-    private static BufferedImage overlay(Image8 image, ClipSam.Prediction p, float[] finalFull, boolean[] mask) {
-        int w = image.width();
-        int h = image.height();
-        Overlay left = new Overlay(HeatMap.over(image, MapResize.toImage(p.rough(), p.grid(), h, w), 0.5));
-        if (p.prompts() != null) {
-            for (RegionPrompts.Box b : p.prompts().boxes()) {
-                double[] xy = b.xyxy();
-                left.box(xy[0], xy[1], xy[2], xy[3]);
-            }
-            for (RegionPrompts.PointSet s : p.prompts().pointSets()) {
-                for (int k = 0; k < s.xy().length; k += 2) {
-                    left.point(s.xy()[k], s.xy()[k + 1], true);
-                }
-            }
-        }
-        Overlay right = new Overlay(HeatMap.over(image, finalFull, 0.5)).mask(mask, Color.WHITE, 0.0);
-        BufferedImage both = new BufferedImage(2 * w + PANEL_GAP, h, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = both.createGraphics();
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, both.getWidth(), h);
-        g.drawImage(left.image(), 0, 0, null);
-        g.drawImage(right.image(), w + PANEL_GAP, 0, null);
-        g.dispose();
-        return both;
-    }
-
-    private void writeResults(ArrayNode rows, List<String> problems) throws IOException {
-        StringWriter csv = new StringWriter();
-        try (CSVPrinter printer = new CSVPrinter(csv, CSVFormat.DEFAULT.builder().setHeader("image", "name",
-                "class_name", "score", "score_top100_mean", "defect_fraction", "regions", "threshold", "mask",
-                "overlay", "seconds").get())) {
-            for (var r : rows) {
-                printer.printRecord(r.path("image").asText(), r.path("name").asText(), r.path("class_name").asText(),
-                        r.path("score").asDouble(), r.path("score_top100_mean").asDouble(),
-                        r.path("defect_fraction").asDouble(), r.path("regions").asInt(),
-                        r.path("threshold").asDouble(), r.path("mask").asText(), r.path("overlay").asText(),
-                        String.format(Locale.ROOT, "%.3f", r.path("seconds").path("total").asDouble()));
-            }
-        }
-        AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
-        ObjectNode doc = JSON.createObjectNode();
-        ObjectNode settings = doc.putObject("settings");
-        settings.put("head", models.head.toString());
-        settings.put("class_name", className == null ? "object" : className);
-        settings.put("sam", !mmr.noSam);
-        settings.put("mmr_threshold", mmr.threshold);
-        settings.put("points", mmr.points);
-        settings.put("points_mode", mmr.mode.id());
-        settings.put("seed", mmr.seed);
-        settings.put("precision", models.precision.name().toLowerCase(Locale.ROOT));
-        doc.set("images", rows);
-        problems.forEach(doc.putArray("skipped")::add);
-        AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
+    private ObjectNode settings(ClipSam engine) {
+        ObjectNode s = new ObjectMapper().createObjectNode();
+        s.put("head", models.head.toString());
+        s.put("class_name", className == null ? "object" : className);
+        s.put("sam", !mmr.noSam);
+        s.put("mmr_threshold", mmr.threshold);
+        s.put("points", mmr.points);
+        s.put("points_mode", mmr.mode.id());
+        s.put("seed", mmr.seed);
+        s.put("precision", models.precision.name().toLowerCase(Locale.ROOT));
+        s.put("threshold", engine.threshold());
+        ObjectNode model = s.putObject("model");
+        model.put("clip", engine.identity().clip());
+        model.put("clip_sha256", engine.identity().clipSha256());
+        model.put("sam", engine.identity().sam());
+        model.put("head", engine.identity().head());
+        return s;
     }
 
     /** Every input image with a unique output name; folders are searched recursively, in sorted order. */
@@ -251,10 +147,10 @@ final class PredictCommand implements Callable<Integer> {
                             ImageFiles.EXTENSIONS.stream().sorted().toList()) + ") in this folder");
                 }
                 for (Path f : files) {
-                    found.add(new Input(f, stem(in.relativize(f).toString().replace('\\', '/'))));
+                    found.add(new Input(f, MapStore.stem(in.relativize(f).toString().replace('\\', '/'))));
                 }
             } else if (Files.exists(in)) {
-                found.add(new Input(in, stem(in.getFileName().toString())));
+                found.add(new Input(in, MapStore.stem(in.getFileName().toString())));
             } else {
                 throw new UserInputException(in + ": file not found");
             }
@@ -268,10 +164,5 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return found;
-    }
-
-    private static String stem(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot > name.lastIndexOf('/') ? name.substring(0, dot) : name;
     }
 }

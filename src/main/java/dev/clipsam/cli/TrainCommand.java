@@ -6,6 +6,8 @@ import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.data.Dataset;
 import dev.clipsam.data.Sample;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.Locations;
 import dev.clipsam.io.Hashing;
 import dev.clipsam.io.OfficialCheckpoint;
 import dev.clipsam.nn.Activation;
@@ -16,6 +18,7 @@ import dev.clipsam.pipeline.Training;
 import dev.clipsam.umci.AdamW;
 import dev.clipsam.umci.AnomalyHead;
 import dev.clipsam.umci.HeadConfig;
+import dev.clipsam.umci.HeadDescription;
 import dev.clipsam.umci.HeadFile;
 import dev.clipsam.umci.HeadType;
 import java.io.IOException;
@@ -149,11 +152,11 @@ final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         data.problems().forEach(p -> console.println("warning: " + p));
-        clipFile = ModelOptions.existing(clipFile, OfficialCheckpoint.CLIP);
+        clipFile = ClipSam.existing(clipFile, OfficialCheckpoint.CLIP);
         String clipSha = Hashing.sha256(clipFile);
         Training training;
         HeadConfig config;
-        ObjectNode clipDescription;
+        HeadDescription.ClipIdentity clipIdentity;
         // CLIP is needed only to fill the token cache and for the text features: it is closed before training.
         try (ClipModel clip = ClipModel.load(clipFile, new ClipModel.Options(precision, activation))) {
             config = new HeadConfig(headType, clip.config().visionWidth(), clip.config().embedDim(), hidden, scales,
@@ -161,7 +164,7 @@ final class TrainCommand implements Callable<Integer> {
             ClipStages clipStages;
             try {
                 clipStages = new ClipStages(clip, imageSize, stages,
-                        ModelOptions.textCache(clipSha, precision, activation));
+                        ClipSam.textCache(clipSha, precision, activation));
             } catch (IllegalArgumentException e) {
                 throw new UserInputException(e.getMessage());
             }
@@ -184,7 +187,10 @@ final class TrainCommand implements Callable<Integer> {
                 });
             }
             console.printf("tokens: %d computed, %d read from the cache%n", cache.misses(), cache.hits());
-            clipDescription = clipDescription(clip, clipSha);
+            clipIdentity = new HeadDescription.ClipIdentity(clipFile.getFileName().toString(), clipSha,
+                    clip.config().name(), clip.config().visionWidth(), clip.config().embedDim(),
+                    clip.config().visionPatchSize(), precision.name().toLowerCase(Locale.ROOT),
+                    activation.name().toLowerCase(Locale.ROOT));
         }
         org.bytedeco.javacpp.Pointer.trimMemory();   // hand CLIP's freed memory back to the system
         Path checkpoint = resumeFile();
@@ -207,7 +213,8 @@ final class TrainCommand implements Callable<Integer> {
                 });
             }
             double threshold = training.f1Threshold(head);
-            HeadFile.save(out, head, description(clipDescription, data, items.size(), training, threshold));
+            HeadFile.save(out, head, new HeadDescription(config, imageSize, clipIdentity, "winclip", data.classNames(),
+                    threshold, provenance(items.size(), training)));
             console.printf("epoch losses %s%nF1-optimal threshold of the rough map on the training data: %.4f%n"
                     + "wrote %s and %s (%,d parameters)%n", training.epochLosses(), threshold, out,
                     HeadFile.sidecar(out), head.parameterCount());
@@ -221,27 +228,8 @@ final class TrainCommand implements Callable<Integer> {
         return out.resolveSibling(stem + ".resume.safetensors");
     }
 
-    private ObjectNode clipDescription(ClipModel clip, String clipSha) {
-        ObjectNode c = new ObjectMapper().createObjectNode();
-        c.put("file", clipFile.getFileName().toString());
-        c.put("sha256", clipSha);
-        c.put("name", clip.config().name());
-        c.put("width", clip.config().visionWidth());
-        c.put("embed_dim", clip.config().embedDim());
-        c.put("patch", clip.config().visionPatchSize());
-        c.put("precision", precision.name().toLowerCase(Locale.ROOT));
-        c.put("activation", activation.name().toLowerCase(Locale.ROOT));
-        return c;
-    }
-
-    private ObjectNode description(ObjectNode clip, Dataset data, int images, Training training, double threshold) {
-        ObjectNode d = new ObjectMapper().createObjectNode();
-        d.put("image_size", imageSize);
-        d.set("clip", clip);
-        d.put("prompts", "winclip");
-        data.classNames().forEach(d.putArray("classes")::add);
-        d.put("threshold", threshold);
-        ObjectNode t = d.putObject("training");
+    private ObjectNode provenance(int images, Training training) {
+        ObjectNode t = new ObjectMapper().createObjectNode();
         t.put("dataset", dataset.root.toAbsolutePath().toString());
         t.put("format", dataset.format.id());
         t.put("images", images);
@@ -254,7 +242,7 @@ final class TrainCommand implements Callable<Integer> {
         t.put("finished", Instant.now().toString());
         String version = ClipSamCommand.class.getPackage().getImplementationVersion();
         t.put("clipsam", version == null ? "development build" : version);
-        return d;
+        return t;
     }
 
     private static List<Double> defaultWeights(int n) {

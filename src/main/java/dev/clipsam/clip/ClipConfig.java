@@ -25,7 +25,7 @@ import java.util.Set;
 public record ClipConfig(int embedDim, int imageResolution, int visionLayers, int visionWidth, int visionPatchSize,
         int contextLength, int vocabSize, int transformerWidth, int transformerHeads, int transformerLayers) {
 
-    /** OpenAI {@code ViT-L-14-336px.pt}, the CLIP ClipSAM uses (DESIGN §2). */
+    /** OpenAI {@code ViT-L-14-336px.pt}, the CLIP ClipSAM uses (docs/DESIGN.md §2). */
     public static final ClipConfig VIT_L_14_336 = new ClipConfig(768, 336, 24, 1024, 14, 77, 49408, 768, 12, 12);
     /** OpenAI {@code ViT-L-14.pt}. */
     public static final ClipConfig VIT_L_14 = new ClipConfig(768, 224, 24, 1024, 14, 77, 49408, 768, 12, 12);

@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.Tensor;
  * normalise with OpenAI's mean and std, all in float32.
  *
  * <p>{@link Crop#SQUASH} is what APRIL-GAN and ClipSAM run at 518 px (open_clip's {@code image_transform}:
- * both sides to {@code n}, aspect ratio not kept) and is the default (DESIGN §2). {@link Crop#CENTER} is
+ * both sides to {@code n}, aspect ratio not kept) and is the default (docs/DESIGN.md §2). {@link Crop#CENTER} is
  * OpenAI's {@code clip._transform}: the shorter side to {@code n}, then a centre crop.
  */
 public final class ClipPreprocess {

@@ -15,7 +15,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * The normal / abnormal text features {@code L = [l_normal, l_abnormal]} of a class (paper §3.2 and App. A,
- * DESIGN §2), built as WinCLIP and APRIL-GAN do: every {@code template.format(state.format(class))} sentence is
+ * docs/DESIGN.md §2), built as WinCLIP and APRIL-GAN do: every {@code template.format(state.format(class))} sentence is
  * encoded and L2-normalised, the sentences of each group are averaged and the mean normalised again.
  *
  * <p>The default lists ({@link #winclip()}, resource {@code prompts.json}) are APRIL-GAN's: 7 normal and 5

@@ -20,7 +20,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>Any input whose sides are multiples of the patch size is accepted; the positional grid is resized to it
  * ({@link PositionalEmbedding}) once per size and cached. ClipSAM reads the raw residual stream after chosen
- * blocks (DESIGN §2: blocks 6/12/18/24 of ViT-L/14 at 518 px, class token dropped, no {@code ln_post}).
+ * blocks (docs/DESIGN.md §2: blocks 6/12/18/24 of ViT-L/14 at 518 px, class token dropped, no {@code ln_post}).
  */
 public final class VisionTransformer {
 

@@ -83,13 +83,6 @@ public final class Weights {
         return tensor(name, ScalarType.Float);
     }
 
-    /** Marks a tensor as known without loading it (buffers a model does not need). */
-    public void skip(String name) {
-        if (has(name)) {
-            used.add(prefix + name);
-        }
-    }
-
     /** Checkpoint tensors no builder asked for, excluding those {@code ignored} accepts. */
     public List<String> unused(Predicate<String> ignored) {
         return source.tensors().stream().map(TensorInfo::name).filter(n -> !used.contains(n))

@@ -1,7 +1,7 @@
 package dev.clipsam.mmr;
 
 /**
- * Image-level anomaly scores from a map (DESIGN §1): the maximum, which is the score ClipSAM reports, and the mean
+ * Image-level anomaly scores from a map (docs/DESIGN.md §1): the maximum, which is the score ClipSAM reports, and the mean
  * of the k largest values (k = 100 pixels by default), a steadier alternative reported beside it.
  */
 public final class ImageScore {

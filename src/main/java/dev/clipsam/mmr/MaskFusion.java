@@ -1,7 +1,7 @@
 package dev.clipsam.mmr;
 
 /**
- * Paper Eq. 9 with its "Norm" pinned (DESIGN §1, §5; fixtures/mmr §1.10), fed one box at a time:
+ * Paper Eq. 9 with its "Norm" pinned (docs/DESIGN.md §1, §5), fed one box at a time:
  *
  * <pre>
  *   s'_ij   = clamp(s_ij, 0, 1)                 SAM's predicted IoU of mask j of box i

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Multi-level Mask Refinement (paper §3.3, DESIGN §5): prompts from the rough map ({@link PromptExtractor}, Eq. 7),
+ * Multi-level Mask Refinement (paper §3.3, docs/DESIGN.md §5): prompts from the rough map ({@link PromptExtractor}, Eq. 7),
  * SAM on the original image with a box and points per region (Eq. 8), and the fusion of SAM's masks into the map
  * ({@link MaskFusion}, Eq. 9). SAM is not touched when no region survives: then {@code O_final = O}.
  */

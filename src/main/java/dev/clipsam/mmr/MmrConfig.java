@@ -1,7 +1,7 @@
 package dev.clipsam.mmr;
 
 /**
- * Settings of Multi-level Mask Refinement (paper §3.3, DESIGN §5).
+ * Settings of Multi-level Mask Refinement (paper §3.3, docs/DESIGN.md §5).
  *
  * @param threshold binarisation threshold of the rough map; a pixel is foreground iff {@code O > (float) threshold}
  * @param minArea   smallest region kept, in grid pixels; 0 or less means the default {@link #defaultMinArea}

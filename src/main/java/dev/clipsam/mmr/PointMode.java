@@ -2,7 +2,7 @@ package dev.clipsam.mmr;
 
 import java.util.Locale;
 
-/** How MMR picks the point prompts that go with each box (DESIGN §5). */
+/** How MMR picks the point prompts that go with each box (docs/DESIGN.md §5). */
 public enum PointMode {
     /** m points sampled inside each kept region, given to that region's box only (the default). */
     PER_REGION,

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Turns a rough anomaly map into SAM prompts (paper §3.3 Eq. 7; every convention as pinned by fixtures/mmr §1):
+ * Turns a rough anomaly map into SAM prompts (paper §3.3 Eq. 7; every convention of docs/DESIGN.md §5):
  * binarise at {@code O > (float) thr}; 8-connected regions labelled in raster order; drop regions smaller than the
  * minimum area; one box per kept region at its pixel edges in the original image; point prompts sampled without
  * replacement with {@link SplitMix64} and placed at pixel centres.

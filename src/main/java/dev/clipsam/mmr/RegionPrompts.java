@@ -5,7 +5,7 @@ import dev.clipsam.sam.SamPrompt;
 import java.util.List;
 
 /**
- * The SAM prompts MMR derives from a rough map (paper Eq. 7, DESIGN §5), with everything that led to them.
+ * The SAM prompts MMR derives from a rough map (paper Eq. 7, docs/DESIGN.md §5), with everything that led to them.
  *
  * @param grid       S, the side of the map
  * @param height     H of the original image

@@ -11,7 +11,7 @@ import org.bytedeco.pytorch.NoGradGuard;
 
 /**
  * {@link Segmenter} on the SAM port: {@code SamPredictor.set_image} once per image, multimask decoding, and SAM's own
- * mask postprocessing with (S, S) as the final size (fixtures/mmr §1.8-9).
+ * mask postprocessing with (S, S) as the final size (docs/DESIGN.md §5).
  */
 public final class SamSegmenter implements Segmenter {
 

@@ -1,7 +1,7 @@
 package dev.clipsam.mmr;
 
 /**
- * The portable random numbers of MMR point sampling (fixtures/mmr §1.5): SplitMix64, bit for bit the generator
+ * The portable random numbers of MMR point sampling (docs/DESIGN.md §5): SplitMix64, bit for bit the generator
  * behind {@code java.util.SplittableRandom(seed).nextLong()}, with the uniform and index draws written out so that
  * any language reproduces them. {@code SplittableRandom.nextInt(bound)} is deliberately not used: it mixes and
  * rejects differently.

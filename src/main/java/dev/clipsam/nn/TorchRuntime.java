@@ -38,11 +38,6 @@ public final class TorchRuntime {
         return procStatus("VmHWM:");
     }
 
-    /** Current resident set size in bytes ({@code VmRSS}), or -1. */
-    public static long rssBytes() {
-        return procStatus("VmRSS:");
-    }
-
     /** Resets the peak RSS counter (Linux: {@code 5 > /proc/self/clear_refs}); false where unsupported. */
     public static boolean resetPeakRss() {
         try {

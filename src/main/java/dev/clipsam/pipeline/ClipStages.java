@@ -16,7 +16,7 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * The CLIP stage of ClipSAM for one image: APRIL-GAN preprocessing at the working size (518 px by default), one
  * image-tower pass, and the patch tokens of every wanted block as {@code [C, H, W]} grids (class token dropped, no
- * {@code ln_post}), which is what the UMCI head reads (DESIGN §1-2).
+ * {@code ln_post}), which is what the UMCI head reads (docs/DESIGN.md §1-2).
  */
 public final class ClipStages {
 

@@ -31,7 +31,7 @@ import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
- * Trains the anomaly head (DESIGN §4): CLIP frozen, its stage tokens cached per image; AdamW on focal + dice, stage
+ * Trains the anomaly head (docs/DESIGN.md §4): CLIP frozen, its stage tokens cached per image; AdamW on focal + dice, stage
  * weights 0.1/0.1/0.1/0.7; batches drawn in a seeded order, so the same seed and data give bit-identical weights on
  * the same machine. A checkpoint with the optimiser state is written after every epoch and can be resumed.
  */

@@ -10,7 +10,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * AdamW with decoupled weight decay, operation for operation as torch's {@code _single_tensor_adamw} (torch 1.13,
- * fixtures/umci README §2): {@code w ← w(1 − lr·wd)}; {@code m ← β1 m + (1 − β1) g}; {@code v ← β2 v + (1 − β2) g²};
+ * our reference implementation, docs/DESIGN.md §4): {@code w ← w(1 − lr·wd)}; {@code m ← β1 m + (1 − β1) g}; {@code v ← β2 v + (1 − β2) g²};
  * {@code w ← w − (lr / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + eps)}. Its state (m, v, t) can be saved and restored,
  * which a resumable training needs.
  */

@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  * ClipSAM's CLIP-stage head: one independent module per CLIP stage ({@link Umci}, or APRIL-GAN's linear projection for
  * the "w/o UMCI" ablation), each turning that stage's patch tokens and the text features into 2-class logits; the
  * logits are resized to the image (bilinear, align_corners=True, as APRIL-GAN), soft-maxed, and the abnormal
- * probabilities averaged over stages into the rough map (DESIGN §1, §3.6).
+ * probabilities averaged over stages into the rough map (docs/DESIGN.md §1, §3.6).
  */
 public final class AnomalyHead implements AutoCloseable {
 

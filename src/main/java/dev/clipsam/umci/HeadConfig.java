@@ -3,7 +3,7 @@ package dev.clipsam.umci;
 import java.util.List;
 
 /**
- * The shape of an anomaly head (DESIGN §3).
+ * The shape of an anomaly head (docs/DESIGN.md §3).
  *
  * @param type         UMCI or an ablation
  * @param clipWidth    C, the CLIP image tower's width (1024 for ViT-L/14)
@@ -31,9 +31,5 @@ public record HeadConfig(HeadType type, int clipWidth, int textDim, int hidden, 
     /** The paper's head on ViT-L/14: C 1024, Ct 768, c_h 256, scales 3 and 5, blocks 6/12/18/24. */
     public static HeadConfig paper(HeadType type) {
         return new HeadConfig(type, 1024, 768, 256, List.of(3, 5), List.of(6, 12, 18, 24), List.of(0.1, 0.1, 0.1, 0.7));
-    }
-
-    public HeadConfig withClip(int width, int embedDim) {
-        return new HeadConfig(type, width, embedDim, hidden, scales, stages, stageWeights);
     }
 }

@@ -1,6 +1,5 @@
 package dev.clipsam.umci;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -10,16 +9,14 @@ import dev.clipsam.io.CheckpointException;
 import dev.clipsam.io.SafeTensorsWriter;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * A trained head on disk: a safetensors file with the parameters ({@code stages.<i>.<key>}) whose
- * {@code __metadata__["clipsam"]} holds the description as JSON (head configuration, image size, the CLIP it was
- * trained on, class names, the F1-optimal threshold, training provenance), plus the same JSON beside it as
- * {@code <name>.json} for people.
+ * {@code __metadata__["clipsam"]} holds the {@link HeadDescription} as JSON (head configuration, image size, the
+ * CLIP it was trained on, class names, the F1-optimal threshold, training provenance), plus the same JSON beside it
+ * as {@code <name>.json} for people.
  */
 public final class HeadFile {
 
@@ -30,12 +27,9 @@ public final class HeadFile {
     private HeadFile() {
     }
 
-    /** Writes head parameters and description; {@code description} gets the head config and format added. */
-    public static void save(Path file, AnomalyHead head, ObjectNode description) throws IOException {
-        ObjectNode meta = description.deepCopy();
-        meta.put("format", FORMAT);
-        meta.set("head", toJson(head.config()));
-        String text = JSON.writeValueAsString(meta);
+    /** Writes head parameters and description (the head's own config replaces the description's). */
+    public static void save(Path file, AnomalyHead head, HeadDescription description) throws IOException {
+        String text = JSON.writeValueAsString(description.toJson());
         SafeTensorsWriter.write(file, new LinkedHashMap<>(head.parameters()), Map.of(META_KEY, text));
         AtomicFiles.writeString(sidecar(file), text + "\n");
     }
@@ -46,29 +40,26 @@ public final class HeadFile {
         return file.resolveSibling(stem + ".json");
     }
 
-    /** The description stored in a head file. */
-    public static JsonNode description(Checkpoint ckpt) {
+    /** The description stored in a head file, checked ({@link HeadDescription#parse}). */
+    public static HeadDescription description(Checkpoint ckpt) {
         String text = ckpt.metadata().get(META_KEY);
         if (text == null) {
             throw new CheckpointException(ckpt.path(), "is not a clipsam head (no clipsam metadata; write heads with"
                     + " clipsam train)");
         }
         try {
-            JsonNode json = JSON.readTree(text);
-            if (!FORMAT.equals(json.path("format").asText())) {
-                throw new CheckpointException(ckpt.path(), "head format " + json.path("format").asText()
-                        + " is not " + FORMAT);
-            }
-            return json;
+            return HeadDescription.parse(JSON.readTree(text));
         } catch (IOException e) {
             throw new CheckpointException(ckpt.path(), "has unreadable clipsam metadata (" + e.getMessage() + ")");
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(ckpt.path(), "has an invalid head description: " + e.getMessage());
         }
     }
 
     /** Loads the head a file describes. */
     public static AnomalyHead load(Path file) {
         try (Checkpoint ckpt = Checkpoint.open(file)) {
-            return AnomalyHead.load(config(description(ckpt)), ckpt);
+            return AnomalyHead.load(description(ckpt).config(), ckpt);
         }
     }
 
@@ -82,19 +73,6 @@ public final class HeadFile {
         c.stages().forEach(o.putArray("stages")::add);
         c.stageWeights().forEach(o.putArray("stage_weights")::add);
         return o;
-    }
-
-    public static HeadConfig config(JsonNode description) {
-        JsonNode h = description.path("head");
-        List<Integer> scales = new ArrayList<>();
-        h.path("scales").forEach(n -> scales.add(n.asInt()));
-        List<Integer> stages = new ArrayList<>();
-        h.path("stages").forEach(n -> stages.add(n.asInt()));
-        List<Double> weights = new ArrayList<>();
-        h.path("stage_weights").forEach(n -> weights.add(n.asDouble()));
-        return new HeadConfig(HeadType.valueOf(h.path("type").asText().toUpperCase(java.util.Locale.ROOT)),
-                h.path("clip_width").asInt(), h.path("text_dim").asInt(), h.path("hidden").asInt(), scales, stages,
-                weights);
     }
 
 }

@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
-/** The differentiable building blocks of the heads, each as the reference defines it (fixtures/umci README §2). */
+/** The differentiable building blocks of the heads, each as the reference defines it (our reference implementation, docs/DESIGN.md §3). */
 final class Ops {
 
     static {

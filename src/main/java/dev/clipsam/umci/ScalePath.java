@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * UMCI's scale path (paper §3.2 eq. 3-4, App. B Algorithm 2; DESIGN §3.4): the projected tokens are average-pooled at
+ * UMCI's scale path (paper §3.2 eq. 3-4, App. B Algorithm 2; docs/DESIGN.md §3.4): the projected tokens are average-pooled at
  * two scales (kernel = stride = s, ceil mode), each pooled grid is convolved, attends to two text tokens, is
  * L2-normalised with a residual, resized back to H x W (bilinear, align_corners=False); the two are summed and fused.
  */

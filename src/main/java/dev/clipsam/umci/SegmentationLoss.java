@@ -7,7 +7,7 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * ClipSAM's training loss (paper §3.4 eq. 10-12, DESIGN §4): per stage, focal loss (γ = 2) plus dice loss on the
+ * ClipSAM's training loss (paper §3.4 eq. 10-12, docs/DESIGN.md §4): per stage, focal loss (γ = 2) plus dice loss on the
  * abnormal probability, weighted over stages (0.1, 0.1, 0.1, 0.7).
  *
  * <ul>

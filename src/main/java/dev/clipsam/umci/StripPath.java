@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * UMCI's strip path (paper §3.2 eq. 1-2, App. B Algorithm 1; DESIGN §3.3): the projected tokens are pooled into a row
+ * UMCI's strip path (paper §3.2 eq. 1-2, App. B Algorithm 1; docs/DESIGN.md §3.3): the projected tokens are pooled into a row
  * strip (mean over W) and a column strip (mean over H); along each strip a 1-D convolution gives visual tokens; the
  * two text tokens attend to them, are updated by a GRU cell, and then the strip attends back to the text; the
  * results are L2-normalised, broadcast along the other axis, summed and fused by a 3x3 convolution.

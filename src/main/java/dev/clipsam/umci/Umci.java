@@ -6,7 +6,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * One stage of the Unified Multi-scale Cross-modal Interaction module (paper §3.2, eq. 1-6; DESIGN §3): project the
+ * One stage of the Unified Multi-scale Cross-modal Interaction module (paper §3.2, eq. 1-6; docs/DESIGN.md §3): project the
  * stage's CLIP patch tokens to the text width ({@code P_hat}), run the strip and scale paths against the text
  * features, fuse them with a convolution of {@code P_hat} ({@code M_all}, eq. 5), and classify every pixel with an
  * MLP on {@code ReLU(M_all + P_hat)} (eq. 6). Channel 1 of the output is "abnormal".

@@ -91,6 +91,7 @@ class MetricsCommandTest {
         CliRunner.Result partly = CliRunner.run("metrics", "--maps", dir.resolve("maps").toString(), "--masks",
                 dir.resolve("masks").toString(), "--out", dir.resolve("r").toString());
         assertEquals(1, partly.exit(), partly.out() + partly.err());
-        assertTrue(partly.out().contains("b.npy: "), partly.out());
+        assertTrue(partly.out().contains("1 problems"), partly.out());
+        assertTrue(partly.err().contains("b.npy: "), "problems go to stderr: " + partly.err());
     }
 }

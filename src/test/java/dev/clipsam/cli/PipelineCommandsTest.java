@@ -6,9 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.clipsam.data.DatasetFormat;
 import dev.clipsam.data.SyntheticDataset;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.EngineOptions;
+import dev.clipsam.engine.Evaluation;
 import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
+import dev.clipsam.mmr.MmrConfig;
+import dev.clipsam.mmr.PointMode;
+import dev.clipsam.testing.TinyModels;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -25,7 +32,6 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
-import dev.clipsam.testing.TinyModels;
 
 /**
  * ClipSAM end to end through the CLI with the tiny fixture models on a synthetic dataset: train a head, evaluate it
@@ -149,7 +155,7 @@ class PipelineCommandsTest {
                 "--class-name", "fabric", "--mmr-threshold", "0.3", "--save-maps"));
         assertEquals(1, r.exit(), "a bad image makes exit code 1: " + r.out() + r.err());
         assertTrue(r.out().contains("1 of " + (files.size() + 1) + " images skipped"), r.out());
-        assertTrue(r.out().contains("broken.png"), r.out());
+        assertTrue(r.err().contains("broken.png"), "problems go to stderr: " + r.err());
 
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         assertEquals(files.size(), results.path("images").size());
@@ -225,5 +231,23 @@ class PipelineCommandsTest {
                 "folder", "--out", dir.resolve("z").toString(), "--ablation", "strip"));
         assertEquals(2, ablation.exit());
         assertTrue(ablation.err().contains("needs a strip head"), ablation.err());
+    }
+
+    @Test
+    @Order(4)
+    void theJavaApiAloneGivesTheCliReport() throws IOException {
+        EngineOptions options = EngineOptions.builder().head(head).clip(CLIP_FILE).sam(Path.of(sam))
+                .mmr(new MmrConfig(0.3, 0, 5, PointMode.PER_REGION, 0)).build();
+        Path api = dir.resolve("api");
+        try (ClipSam engine = ClipSam.open(options)) {
+            Evaluation.Result result = Evaluation.of(engine).run(DatasetFormat.FOLDER.scan(data), null, false,
+                    new Evaluation.Listener() { });
+            assertTrue(result.problems().isEmpty(), result.problems().toString());
+            result.report("api", Map.of()).write(api);
+        }
+        JsonNode cli = JSON.readTree(dir.resolve("eval/metrics.json").toFile());
+        JsonNode lib = JSON.readTree(api.resolve("metrics.json").toFile());
+        assertEquals(cli.path("classes"), lib.path("classes"), "per-class metrics");
+        assertEquals(cli.path("mean"), lib.path("mean"), "means");
     }
 }

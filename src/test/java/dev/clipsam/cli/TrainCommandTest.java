@@ -9,7 +9,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.clipsam.data.SyntheticDataset;
 import dev.clipsam.io.Checkpoint;
 import dev.clipsam.testing.TinyModels;
+import dev.clipsam.umci.HeadDescription;
 import dev.clipsam.umci.HeadFile;
+import dev.clipsam.umci.HeadType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +34,15 @@ class TrainCommandTest {
         assertEquals(0, r.exit(), r.out() + r.err());
         assertTrue(r.out().contains("tokens: 12 computed, 0 read from the cache"), r.out());
         try (Checkpoint ckpt = Checkpoint.open(out)) {
-            JsonNode d = HeadFile.description(ckpt);
-            assertEquals("umci", d.path("head").path("type").asText());
+            HeadDescription d = HeadFile.description(ckpt);
+            assertEquals(HeadType.UMCI, d.config().type());
             JsonNode args = TinyModels.clipConfig().path("constructor_args");
-            assertEquals(args.path("vision_width").asInt(), d.path("head").path("clip_width").asInt());
-            assertEquals(args.path("embed_dim").asInt(), d.path("head").path("text_dim").asInt());
-            assertEquals(TinyModels.clipSha256(TinyModels.clipTorchScript()), d.path("clip").path("sha256").asText());
-            assertEquals(2, d.path("training").path("epoch_losses").size());
-            assertTrue(d.path("threshold").asDouble() > 0 && d.path("threshold").asDouble() < 1);
+            assertEquals(args.path("vision_width").asInt(), d.config().clipWidth());
+            assertEquals(args.path("embed_dim").asInt(), d.config().textDim());
+            assertEquals(TinyModels.clipSha256(TinyModels.clipTorchScript()), d.clip().sha256());
+            assertEquals(TinyModels.clipImageSize(), d.imageSize());
+            assertEquals(2, d.training().path("epoch_losses").size());
+            assertTrue(d.threshold() > 0 && d.threshold() < 1);
         }
         JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("head.json").toFile());
         assertEquals(HeadFile.FORMAT, sidecar.path("format").asText());

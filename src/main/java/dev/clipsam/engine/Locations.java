@@ -1,4 +1,4 @@
-package dev.clipsam.cli;
+package dev.clipsam.engine;
 
 import java.nio.file.Path;
 
@@ -6,12 +6,12 @@ import java.nio.file.Path;
  * Where clipsam keeps things by default: {@code $CLIPSAM_HOME}, else {@code ~/.cache/clipsam} (the system property
  * {@code clipsam.home}, set by the test build, wins over both).
  */
-final class Locations {
+public final class Locations {
 
     private Locations() {
     }
 
-    static Path home() {
+    public static Path home() {
         String property = System.getProperty("clipsam.home");
         if (property != null && !property.isBlank()) {
             return Path.of(property);
@@ -24,17 +24,17 @@ final class Locations {
     }
 
     /** Where an official checkpoint lives by default. */
-    static Path checkpoint(dev.clipsam.io.OfficialCheckpoint c) {
+    public static Path checkpoint(dev.clipsam.io.OfficialCheckpoint c) {
         return home().resolve(c.fileName());
     }
 
     /** Text features of class names, per CLIP. */
-    static Path textCache() {
+    public static Path textCache() {
         return home().resolve("text");
     }
 
     /** The CLIP token cache of training. */
-    static Path tokenCache() {
+    public static Path tokenCache() {
         return home().resolve("tokens");
     }
 }

@@ -1,0 +1,126 @@
+package dev.clipsam.engine;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.clipsam.image.HeatMap;
+import dev.clipsam.image.Image8;
+import dev.clipsam.image.ImageWriter;
+import dev.clipsam.image.Overlay;
+import dev.clipsam.io.AtomicFiles;
+import dev.clipsam.io.Npy;
+import dev.clipsam.mmr.RegionPrompts;
+import dev.clipsam.pipeline.MapResize;
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
+
+/**
+ * Writes what {@code predict} promises per image into an output folder: {@code <name>_mask.png} (255 where the final
+ * map at the image's size is above the threshold), {@code <name>_overlay.png} (two panels: the rough map with SAM's
+ * boxes and points, and the final map with the mask outlined) and, when asked, {@code <name>_map.npy}; and the
+ * rows of all images as {@code results.csv} and {@code results.json}. Every file appears complete or not at all.
+ */
+public final class PredictionWriter {
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final int PANEL_GAP = 8;
+
+    private final Path out;
+    private final boolean saveMaps;
+
+    public PredictionWriter(Path out, boolean saveMaps) {
+        this.out = out;
+        this.saveMaps = saveMaps;
+    }
+
+    public Path folder() {
+        return out;
+    }
+
+    /** Writes an image's mask, overlay and (when asked) map; returns its row. */
+    public PredictionRow write(Path imageFile, String name, String className, Image8 image, Prediction p)
+            throws IOException {
+        Prediction.AtImageSize full = p.atImageSize();
+        Path maskFile = out.resolve(name + "_mask.png");
+        Path overlayFile = out.resolve(name + "_overlay.png");
+        Files.createDirectories(maskFile.getParent());
+        ImageWriter.writeMask(maskFile, full.mask(), image.width(), image.height());
+        ImageWriter.writePng(overlayFile, overlay(image, p, full));
+        Path mapFile = null;
+        if (saveMaps) {
+            mapFile = out.resolve(name + "_map.npy");
+            AtomicFiles.write(mapFile, tmp -> Npy.write(tmp, p.finalMap(), p.grid(), p.grid()));
+        }
+        List<double[]> boxes = new ArrayList<>();
+        if (p.prompts() != null) {
+            p.prompts().boxes().forEach(b -> boxes.add(b.xyxy().clone()));
+        }
+        return new PredictionRow(imageFile.toString(), name, className, p.score(), p.topMean(),
+                full.defectFraction(), boxes, p.threshold(), relative(maskFile), relative(overlayFile),
+                mapFile == null ? null : relative(mapFile), p.timings());
+    }
+
+    /** Writes {@code results.csv} and {@code results.json} (the settings, the rows, the images skipped). */
+    public void writeResults(List<PredictionRow> rows, ObjectNode settings, List<String> skipped) throws IOException {
+        StringWriter csv = new StringWriter();
+        try (CSVPrinter printer = new CSVPrinter(csv, CSVFormat.DEFAULT.builder()
+                .setHeader(PredictionRow.CSV_HEADER.toArray(String[]::new)).get())) {
+            for (PredictionRow r : rows) {
+                printer.printRecord(r.csvValues());
+            }
+        }
+        Files.createDirectories(out);
+        AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
+        ObjectNode doc = JSON.createObjectNode();
+        doc.set("settings", settings);
+        rows.forEach(r -> doc.withArray("images").add(r.toJson()));
+        if (rows.isEmpty()) {
+            doc.putArray("images");
+        }
+        skipped.forEach(doc.putArray("skipped")::add);
+        if (skipped.isEmpty()) {
+            doc.putArray("skipped");
+        }
+        AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
+    }
+
+    private String relative(Path file) {
+        return out.relativize(file).toString();
+    }
+
+    /** Rough map with SAM's prompts on the left, final map with the mask outline on the right. */
+    public static BufferedImage overlay(Image8 image, Prediction p, Prediction.AtImageSize full) {
+        int w = image.width();
+        int h = image.height();
+        Overlay left = new Overlay(HeatMap.over(image, MapResize.toImage(p.rough(), p.grid(), h, w), 0.5));
+        if (p.prompts() != null) {
+            for (RegionPrompts.Box b : p.prompts().boxes()) {
+                double[] xy = b.xyxy();
+                left.box(xy[0], xy[1], xy[2], xy[3]);
+            }
+            for (RegionPrompts.PointSet s : p.prompts().pointSets()) {
+                for (int k = 0; k < s.xy().length; k += 2) {
+                    left.point(s.xy()[k], s.xy()[k + 1], true);
+                }
+            }
+        }
+        Overlay right = new Overlay(HeatMap.over(image, full.finalMap(), 0.5)).mask(full.mask(), Color.WHITE, 0.0);
+        BufferedImage both = new BufferedImage(2 * w + PANEL_GAP, h, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = both.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, both.getWidth(), h);
+        g.drawImage(left.image(), 0, 0, null);
+        g.drawImage(right.image(), w + PANEL_GAP, 0, null);
+        g.dispose();
+        return both;
+    }
+}
