@@ -1,10 +1,13 @@
 package dev.clipsam.cli;
 
+import dev.clipsam.engine.Locations;
 import dev.clipsam.image.ImageReadException;
 import dev.clipsam.io.CheckpointException;
 import dev.clipsam.nn.Natives;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine;
@@ -26,6 +29,8 @@ public final class ClipSamCommand {
     public static final int EXIT_BAD_INPUT = 2;
     /** Exit code when a run finished but some inputs had problems. */
     public static final int EXIT_PROBLEMS = 1;
+    /** Exit code of an unexpected internal error (a bug): one line on stderr, the stack trace in the log file. */
+    public static final int EXIT_INTERNAL = 3;
 
     /** The types of failure caused by input, shown as one line without a stack trace. */
     private static final List<Class<? extends RuntimeException>> INPUT_ERRORS = List.of(CheckpointException.class,
@@ -33,7 +38,16 @@ public final class ClipSamCommand {
             dev.clipsam.engine.RunException.class);
 
     public static void main(String[] args) {
+        if (System.getProperty("clipsam.log.file") == null) {
+            System.setProperty("clipsam.log.file", logFile().toString());
+        }
         System.exit(run(args));
+    }
+
+    /** Where the log file is: {@code clipsam.log.file}, else {@code $CLIPSAM_HOME/logs/clipsam.log}. */
+    static Path logFile() {
+        String set = System.getProperty("clipsam.log.file");
+        return set != null ? Path.of(set) : Locations.home().resolve("logs").resolve("clipsam.log");
     }
 
     /** Runs the CLI and returns its exit code (tests call this directly). */
@@ -51,14 +65,19 @@ public final class ClipSamCommand {
             boolean verbose = parseResult.expandedArgs().contains("-v")
                     || parseResult.expandedArgs().contains("--verbose");
             boolean input = INPUT_ERRORS.stream().anyMatch(c -> c.isInstance(e));
-            err.println("clipsam: " + (input || e.getMessage() != null ? e.getMessage() : e.toString()));
+            if (input) {
+                err.println("clipsam: " + e.getMessage());
+            } else {
+                LoggerFactory.getLogger("clipsam.internal").error("internal error in clipsam "
+                        + String.join(" ", parseResult.originalArgs()), e);
+                err.println("clipsam: internal error: " + (e.getMessage() != null ? e.getMessage() : e.toString())
+                        + " (stack trace in " + logFile() + ")");
+            }
             if (verbose) {
                 e.printStackTrace(err);
-            } else if (!input) {
-                err.println("(run with --verbose for the stack trace)");
             }
             err.flush();
-            return input ? EXIT_BAD_INPUT : EXIT_PROBLEMS;
+            return input ? EXIT_BAD_INPUT : EXIT_INTERNAL;
         });
         cli.setParameterExceptionHandler((e, args) -> {
             PrintWriter err = e.getCommandLine().getErr();

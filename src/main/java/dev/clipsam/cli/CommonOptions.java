@@ -9,18 +9,24 @@ import picocli.CommandLine.Option;
 public class CommonOptions {
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "Threads for tensor operations (default: one per core).")
-    int threads;
+            description = "Threads for tensor operations, 1 to 4 per core (default: one per core).")
+    Integer threads;
 
     @Option(names = {"-v", "--verbose"}, description = "Debug logging, and stack traces with errors.")
     boolean verbose;
 
     /** Applies the options to the process: engine threads and log level. */
     void apply() {
-        if (verbose) {
-            ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
-                    .setLevel(Level.DEBUG);
+        int cores = Runtime.getRuntime().availableProcessors();
+        if (threads != null && (threads < 1 || threads > 4 * cores)) {
+            throw new UserInputException("--threads " + threads + " is not between 1 and " + 4 * cores
+                    + " (4 per core on this machine)");
         }
-        TorchRuntime.configureThreads(threads);
+        if (verbose && LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
+                instanceof ch.qos.logback.classic.Logger root) {
+            root.setLevel(Level.DEBUG);
+            root.iteratorForAppenders().forEachRemaining(a -> a.clearAllFilters());
+        }
+        TorchRuntime.configureThreads(threads == null ? 0 : threads);
     }
 }

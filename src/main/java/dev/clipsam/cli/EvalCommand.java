@@ -110,6 +110,8 @@ final class EvalCommand implements Callable<Integer> {
         if (!overwrite && !resume) {
             OutputFolder.requireEmpty(out, "use --overwrite to replace its report, or --resume to continue the run in"
                     + " it");
+        } else {
+            OutputFolder.requireWritable(out);
         }
         PrintWriter console = spec.commandLine().getOut();
         Evaluation.Result result;

@@ -33,12 +33,18 @@ final class MmrOptions {
             + " (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    /** The settings; a value out of range is one line naming its option. */
     MmrConfig config() {
-        try {
-            return new MmrConfig(threshold, minArea, points, mode, seed);
-        } catch (IllegalArgumentException e) {
-            throw new UserInputException(e.getMessage());
+        if (!(threshold >= 0 && threshold <= 1)) {
+            throw new UserInputException("--mmr-threshold " + threshold + " is not a number in [0, 1]");
         }
+        if (minArea < 0) {
+            throw new UserInputException("--min-area " + minArea + " is negative (0 or no value: the default)");
+        }
+        if (points < 1) {
+            throw new UserInputException("--points " + points + " must be at least 1");
+        }
+        return new MmrConfig(threshold, minArea, points, mode, seed);
     }
 
     static final class ModeConverter implements ITypeConverter<PointMode> {

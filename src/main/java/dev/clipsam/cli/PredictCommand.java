@@ -3,23 +3,24 @@ package dev.clipsam.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.engine.ClipSam;
-import dev.clipsam.engine.MapStore;
+import dev.clipsam.engine.InputImages;
 import dev.clipsam.engine.PredictionRow;
 import dev.clipsam.engine.PredictionWriter;
+import dev.clipsam.engine.RunSettings;
 import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
 import dev.clipsam.image.ImageReadException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -70,48 +71,82 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--overwrite", description = "Write into an output folder that is not empty.")
     boolean overwrite;
 
-    /** One input image and the name of its outputs (relative path without extension). */
-    record Input(Path file, String name) {
-    }
+    @Option(names = "--resume", description = "Continue a run in --out: images whose outputs are complete are not"
+            + " predicted again (the settings must be the same).")
+    boolean resume;
 
     @Override
     public Integer call() throws IOException {
         common.apply();
         models.options(mmr, threshold, !mmr.noSam);   // every option checked before any file is read
-        List<Input> images = collect();
-        if (!overwrite) {
-            OutputFolder.requireEmpty(out, "use --overwrite to write into it");
+        List<InputImages.Input> images;
+        try {
+            images = InputImages.collect(inputs, out);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
+        if (overwrite || resume) {
+            OutputFolder.requireWritable(out);
+        } else {
+            OutputFolder.requireEmpty(out, "use --overwrite to write into it, or --resume to continue the run in it");
         }
         PrintWriter console = spec.commandLine().getOut();
         List<String> problems = new ArrayList<>();
-        List<PredictionRow> rows = new ArrayList<>();
         String cls = className == null ? "object" : className;
         PredictionWriter writer = new PredictionWriter(out, saveMaps);
+        List<PredictionRow> rows = new ArrayList<>(resume ? writer.completedRows() : List.of());
+        Set<String> done = new HashSet<>();
+        rows.forEach(r -> done.add(r.name()));
         ObjectNode settings;
-        try (ClipSam engine = models.open(mmr, threshold, !mmr.noSam)) {
-            console.printf("%d images; CLIP %s at %d px, %s head, %s; mask threshold %.4f%s%n", images.size(),
+        int total = images.size();
+        try (ClipSam engine = models.open(mmr, threshold, !mmr.noSam); Interruption stop = new Interruption()) {
+            console.printf("%d images%s; CLIP %s at %d px, %s head, %s; mask threshold %.4f%s%n", total,
+                    done.isEmpty() ? "" : " (" + done.size() + " done in the run continued)",
                     engine.clipConfig().name(), engine.grid(), engine.headConfig().type().id(),
                     mmr.noSam ? "no SAM (rough map only)" : "SAM " + engine.identity().sam(), engine.threshold(),
                     threshold == null ? " (from the head)" : "");
             console.flush();
             settings = settings(engine);
-            Files.createDirectories(out);
-            try (ProgressBar bar = Progress.bar("predict", images.size())) {
-                for (Input in : images) {
+            RunSettings.record(out.resolve("predict-settings.json"), flat(settings), resume);
+            writer.begin(rows);
+            try (ProgressBar bar = Progress.bar("predict", total)) {
+                bar.stepTo(done.size());
+                for (InputImages.Input in : images) {
+                    if (stop.requested()) {
+                        break;
+                    }
+                    if (done.contains(in.name())) {
+                        continue;
+                    }
                     try {
                         Image8 image = ImageFiles.read(in.file());
-                        rows.add(writer.write(in.file(), in.name(), cls, image, engine.predict(image, className)));
+                        PredictionRow row = writer.write(in.file(), in.name(), cls, image,
+                                engine.predict(image, className));
+                        writer.append(row);
+                        rows.add(row);
                     } catch (ImageReadException e) {
                         problems.add(e.getMessage());
                     }
                     bar.step();
                 }
             }
+            writer.writeResults(rows, settings, problems);
+            console.printf("wrote %d results to %s (results.csv, results.json)%n", rows.size(), out);
+            if (stop.requested()) {   // said before the shutdown the signal started goes on
+                console.printf("interrupted after %d of %d images; continue with --resume%n", rows.size(), total);
+            }
+            console.flush();
         }
-        writer.writeResults(rows, settings, problems);
-        console.printf("wrote %d results to %s (results.csv, results.json)%n", rows.size(), out);
-        return Problems.report(console, spec.commandLine().getErr(), problems, "%d of " + images.size()
-                + " images skipped");
+        return Problems.report(console, spec.commandLine().getErr(), problems, "%d of " + total + " images skipped");
+    }
+
+    /** The settings as the flat map a resumed run is compared with. */
+    private static Map<String, String> flat(ObjectNode settings) {
+        Map<String, String> out = new LinkedHashMap<>();
+        settings.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isValueNode()
+                ? e.getValue().asText() : e.getValue().toString()));
+        out.remove("threshold_source");
+        return out;
     }
 
     private ObjectNode settings(ClipSam engine) {
@@ -131,38 +166,5 @@ final class PredictCommand implements Callable<Integer> {
         model.put("sam", engine.identity().sam());
         model.put("head", engine.identity().head());
         return s;
-    }
-
-    /** Every input image with a unique output name; folders are searched recursively, in sorted order. */
-    private List<Input> collect() throws IOException {
-        List<Input> found = new ArrayList<>();
-        for (Path in : inputs) {
-            if (Files.isDirectory(in)) {
-                List<Path> files;
-                try (Stream<Path> walk = Files.walk(in)) {
-                    files = walk.filter(Files::isRegularFile).filter(ImageFiles::hasImageExtension).sorted().toList();
-                }
-                if (files.isEmpty()) {
-                    throw new UserInputException(in + ": no images (" + String.join(", ",
-                            ImageFiles.EXTENSIONS.stream().sorted().toList()) + ") in this folder");
-                }
-                for (Path f : files) {
-                    found.add(new Input(f, MapStore.stem(in.relativize(f).toString().replace('\\', '/'))));
-                }
-            } else if (Files.exists(in)) {
-                found.add(new Input(in, MapStore.stem(in.getFileName().toString())));
-            } else {
-                throw new UserInputException(in + ": file not found");
-            }
-        }
-        Map<String, Path> names = new HashMap<>();
-        for (Input i : found) {
-            Path other = names.putIfAbsent(i.name(), i.file());
-            if (other != null) {
-                throw new UserInputException(i.file() + ": its outputs would have the same name (" + i.name()
-                        + ") as those of " + other + "; predict them in separate runs");
-            }
-        }
-        return found;
     }
 }

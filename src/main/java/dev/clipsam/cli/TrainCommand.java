@@ -126,13 +126,8 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !overwrite) {
             throw new UserInputException(out + ": exists; use --overwrite to replace it");
         }
-        if (epochs < 1 || batch < 1 || !(lr > 0)) {
-            throw new UserInputException("--epochs and --batch must be at least 1 and --lr positive");
-        }
-        List<Double> weights = stageWeights != null ? stageWeights : defaultWeights(stages.size());
-        if (weights.size() != stages.size()) {
-            throw new UserInputException("--stage-weights needs one weight per stage (" + stages.size() + ")");
-        }
+        List<Double> weights = checkOptions();
+        OutputFolder.requireWritableParent(out);
         Dataset data = dataset.scan();
         List<Training.Item> items = new ArrayList<>();
         List<String> unmasked = new ArrayList<>();
@@ -220,6 +215,43 @@ final class TrainCommand implements Callable<Integer> {
                     HeadFile.sidecar(out), head.parameterCount());
         }
         return 0;
+    }
+
+    /** Every option checked before any file is opened; the stage weights to use. */
+    private List<Double> checkOptions() {
+        positive("--epochs", epochs);
+        positive("--batch", batch);
+        positive("--hidden", hidden);
+        positive("--image-size", imageSize);
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            throw new UserInputException("--lr " + lr + " must be a positive number");
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new UserInputException("--weight-decay " + weightDecay + " must be a number of at least 0");
+        }
+        for (int stage : stages) {
+            positive("--stages", stage);
+        }
+        for (int scale : scales) {
+            positive("--scales", scale);
+        }
+        List<Double> weights = stageWeights != null ? stageWeights : defaultWeights(stages.size());
+        if (weights.size() != stages.size()) {
+            throw new UserInputException("--stage-weights needs one weight per stage (" + stages.size() + ")");
+        }
+        if (weights.stream().anyMatch(w -> !(w >= 0) || w.isInfinite())) {
+            throw new UserInputException("--stage-weights " + weights + " must be numbers of at least 0");
+        }
+        if (scales.size() != 2) {
+            throw new UserInputException("--scales takes two pooling sizes (the scale path's s1,s2), not " + scales);
+        }
+        return weights;
+    }
+
+    private static void positive(String option, int value) {
+        if (value < 1) {
+            throw new UserInputException(option + " " + value + " must be at least 1");
+        }
     }
 
     Path resumeFile() {

@@ -46,6 +46,25 @@ public record PredictionRow(String image, String name, String className, double 
                 String.format(Locale.ROOT, "%.3f", seconds.total()));
     }
 
+    /** A row read back from its {@link #toJson} form. */
+    public static PredictionRow fromJson(com.fasterxml.jackson.databind.JsonNode row) {
+        List<double[]> boxes = new java.util.ArrayList<>();
+        for (com.fasterxml.jackson.databind.JsonNode b : row.path("boxes")) {
+            double[] box = new double[b.size()];
+            for (int i = 0; i < box.length; i++) {
+                box[i] = b.get(i).asDouble();
+            }
+            boxes.add(box);
+        }
+        com.fasterxml.jackson.databind.JsonNode t = row.path("seconds");
+        return new PredictionRow(row.path("image").asText(), row.path("name").asText(),
+                row.path("class_name").asText(), row.path("score").asDouble(), row.path("score_top100_mean").asDouble(),
+                row.path("defect_fraction").asDouble(), boxes, row.path("threshold").asDouble(),
+                row.path("mask").asText(), row.path("overlay").asText(),
+                row.path("map").isTextual() ? row.path("map").asText() : null, new Timings(t.path("clip").asDouble(),
+                        t.path("head").asDouble(), t.path("sam_encoder").asDouble(), t.path("sam_decoder").asDouble()));
+    }
+
     /** The JSON object: the CSV's fields plus the boxes, the map file and seconds per stage. */
     public ObjectNode toJson() {
         ObjectNode row = JSON.createObjectNode();

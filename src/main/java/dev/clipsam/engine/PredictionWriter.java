@@ -16,8 +16,12 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.csv.CSVFormat;
@@ -28,10 +32,16 @@ import org.apache.commons.csv.CSVPrinter;
  * map at the image's size is above the threshold), {@code <name>_overlay.png} (two panels: the rough map with SAM's
  * boxes and points, and the final map with the mask outlined) and, when asked, {@code <name>_map.npy}; and the
  * rows of all images as {@code results.csv} and {@code results.json}. Every file appears complete or not at all.
+ *
+ * <p>A run that may be interrupted keeps its rows as it goes: {@link #begin} starts {@code results.csv} and
+ * {@code results.jsonl} (one JSON row per line) with the rows of the run it continues, {@link #append} adds each
+ * image's row as soon as the image is done (flushed), and {@link #writeResults} ends with {@code results.json}.
+ * {@link #completedRows} reads back the rows of an interrupted run whose files are all there.
  */
 public final class PredictionWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private static final ObjectMapper ROW_JSON = new ObjectMapper();
     private static final int PANEL_GAP = 8;
 
     private final Path out;
@@ -91,6 +101,66 @@ public final class PredictionWriter {
             doc.putArray("skipped");
         }
         AtomicFiles.writeString(out.resolve("results.json"), JSON.writeValueAsString(doc) + "\n");
+    }
+
+    /** Starts the streamed results with the rows of the run being continued (none for a new run). */
+    public void begin(List<PredictionRow> previous) throws IOException {
+        Files.createDirectories(out);
+        StringBuilder csv = new StringBuilder(csvLine(PredictionRow.CSV_HEADER));
+        StringBuilder jsonl = new StringBuilder();
+        for (PredictionRow r : previous) {
+            csv.append(csvLine(r.csvValues()));
+            jsonl.append(ROW_JSON.writeValueAsString(r.toJson())).append('\n');
+        }
+        AtomicFiles.writeString(out.resolve("results.csv"), csv.toString());
+        AtomicFiles.writeString(out.resolve("results.jsonl"), jsonl.toString());
+    }
+
+    /** Adds one image's row to {@code results.csv} and {@code results.jsonl}, flushed to disk. */
+    public void append(PredictionRow row) throws IOException {
+        appendLine(out.resolve("results.csv"), csvLine(row.csvValues()));
+        appendLine(out.resolve("results.jsonl"), ROW_JSON.writeValueAsString(row.toJson()) + "\n");
+    }
+
+    /** The rows of an earlier (possibly interrupted) run in this folder whose mask and overlay exist. */
+    public List<PredictionRow> completedRows() throws IOException {
+        Path jsonl = out.resolve("results.jsonl");
+        List<PredictionRow> rows = new ArrayList<>();
+        if (!Files.isRegularFile(jsonl)) {
+            return rows;
+        }
+        for (String line : Files.readAllLines(jsonl)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            PredictionRow r;
+            try {
+                r = PredictionRow.fromJson(ROW_JSON.readTree(line));
+            } catch (IOException e) {
+                continue;   // a line cut by a crash: that image is predicted again
+            }
+            if (Files.isRegularFile(out.resolve(r.mask())) && Files.isRegularFile(out.resolve(r.overlay()))
+                    && (r.map() == null || Files.isRegularFile(out.resolve(r.map())))) {
+                rows.add(r);
+            }
+        }
+        return rows;
+    }
+
+    private static String csvLine(List<?> values) throws IOException {
+        StringWriter line = new StringWriter();
+        try (CSVPrinter printer = new CSVPrinter(line, CSVFormat.DEFAULT)) {
+            printer.printRecord(values);
+        }
+        return line.toString();
+    }
+
+    private static void appendLine(Path file, String text) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND,
+                StandardOpenOption.WRITE)) {
+            channel.write(ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8)));
+            channel.force(false);
+        }
     }
 
     private String relative(Path file) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a fresh JVM with a fresh cache folder; its memory map must hold no torch, c10, OpenMP, OpenBLAS, Fortran runtime
  * or CUDA library from outside that folder, and no crash log may appear in its working folder.
  */
+@Tag("slow")
 class NativeLoadingTest {
 
     private static final Pattern GUARDED = Pattern.compile(

@@ -29,6 +29,7 @@ import org.apache.commons.csv.CSVRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * ClipSAM end to end through the CLI with the tiny fixture models on a synthetic dataset: train a head, evaluate it
  * with MMR, recompute the report from the written maps, and predict single images.
  */
+@Tag("slow")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PipelineCommandsTest {
 
@@ -249,5 +251,33 @@ class PipelineCommandsTest {
         JsonNode lib = JSON.readTree(api.resolve("metrics.json").toFile());
         assertEquals(cli.path("classes"), lib.path("classes"), "per-class metrics");
         assertEquals(cli.path("mean"), lib.path("mean"), "means");
+    }
+
+    @Test
+    @Order(5)
+    void predictOnADatasetFolderSkipsGroundTruthAndResumes() throws IOException {
+        Path out = data.resolve("predicted");   // inside the input: its files are never inputs
+        long images;
+        try (Stream<Path> walk = Files.walk(data)) {
+            images = walk.filter(Files::isRegularFile).filter(ImageFiles::hasImageExtension)
+                    .filter(p -> !data.relativize(p).toString().contains("ground_truth")).count();
+        }
+        CliRunner.Result r = CliRunner.run(concat(cmd("predict", models()), data.toString(), "--out", out.toString(),
+                "--no-sam"));
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode first = JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(images, first.path("images").size(), "every image, no mask");
+        first.path("images").forEach(row -> assertFalse(row.path("image").asText().contains("ground_truth")));
+        assertEquals(images, Files.readAllLines(out.resolve("results.jsonl")).size(), "rows streamed as they come");
+
+        CliRunner.Result again = CliRunner.run(concat(cmd("predict", models()), data.toString(), "--out",
+                out.toString(), "--no-sam", "--resume"));
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.out().contains("(" + images + " done in the run continued)"), again.out());
+        assertEquals(first.path("images"), JSON.readTree(out.resolve("results.json").toFile()).path("images"));
+        CliRunner.Result other = CliRunner.run(concat(cmd("predict", models()), data.toString(), "--out",
+                out.toString(), "--no-sam", "--resume", "--class-name", "wood"));
+        assertEquals(2, other.exit());
+        assertTrue(other.err().contains("class_name was 'object', now 'wood'"), other.err());
     }
 }

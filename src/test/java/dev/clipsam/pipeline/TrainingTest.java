@@ -27,6 +27,7 @@ import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The head learns: trained on synthetic defects with the tiny fixture CLIP, it finds the defects of held-out images
  * of the training classes; training is deterministic and resumes to the same weights.
  */
+@Tag("slow")
 class TrainingTest {
 
     /** An 8 x 8 patch grid of the tiny CLIP. */
