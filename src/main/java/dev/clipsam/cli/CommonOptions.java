@@ -1,6 +1,7 @@
 package dev.clipsam.cli;
 
 import ch.qos.logback.classic.Level;
+import dev.clipsam.image.ImageFiles;
 import dev.clipsam.nn.TorchRuntime;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -12,6 +13,10 @@ public class CommonOptions {
             description = "Threads for tensor operations, 1 to 4 per core (default: one per core).")
     Integer threads;
 
+    @Option(names = "--max-pixels", paramLabel = "N", description = "Largest image decoded, in pixels (default:"
+            + " 40000000, which the default 2 GB heap holds with room); larger images are refused from their header.")
+    Long maxPixels;
+
     @Option(names = {"-v", "--verbose"}, description = "Debug logging, and stack traces with errors.")
     boolean verbose;
 
@@ -21,6 +26,12 @@ public class CommonOptions {
         if (threads != null && (threads < 1 || threads > 4 * cores)) {
             throw new UserInputException("--threads " + threads + " is not between 1 and " + 4 * cores
                     + " (4 per core on this machine)");
+        }
+        if (maxPixels != null) {
+            if (maxPixels < 1) {
+                throw new UserInputException("--max-pixels " + maxPixels + " must be at least 1");
+            }
+            ImageFiles.setMaxPixels(maxPixels);
         }
         if (verbose && LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)
                 instanceof ch.qos.logback.classic.Logger root) {

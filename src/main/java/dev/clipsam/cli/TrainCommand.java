@@ -145,8 +145,15 @@ final class TrainCommand implements Callable<Integer> {
         if (items.isEmpty()) {
             throw new UserInputException(dataset.root + ": no training images");
         }
+        List<String> maskProblems = data.problems().stream().filter(p -> p.contains(": mask ")
+                || p.contains(": is not a mask")).toList();
+        if (!maskProblems.isEmpty()) {
+            throw new UserInputException(maskProblems.get(0) + (maskProblems.size() > 1 ? " (and "
+                    + (maskProblems.size() - 1) + " more mask problems; see clipsam data check)" : "")
+                    + "; training needs every mask right");
+        }
         PrintWriter console = spec.commandLine().getOut();
-        data.problems().forEach(p -> console.println("warning: " + p));
+        data.problems().forEach(p -> spec.commandLine().getErr().println("clipsam: warning: " + p));
         clipFile = ClipSam.existing(clipFile, OfficialCheckpoint.CLIP);
         String clipSha = Hashing.sha256(clipFile);
         Training training;

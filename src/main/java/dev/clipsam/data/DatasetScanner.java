@@ -269,6 +269,11 @@ final class DatasetScanner {
                     if (m[0] != size[0] || m[1] != size[1]) {
                         problems.add(s.mask() + ": mask is " + m[0] + "x" + m[1] + " but its image " + s.image()
                                 .getFileName() + " is " + size[0] + "x" + size[1]);
+                    } else if (ImageFiles.colourBands(s.mask()) >= 3) {
+                        String why = MaskFiles.notAMask(s.mask());
+                        if (why != null) {
+                            problems.add(s.mask() + ": " + why);
+                        }
                     }
                 } catch (ImageReadException e) {
                     problems.add(e.getMessage());

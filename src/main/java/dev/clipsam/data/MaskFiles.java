@@ -25,6 +25,35 @@ public final class MaskFiles {
         return new Image8(size[0], size[1], 1, out);
     }
 
+    /**
+     * Why a colour file is not a mask (a photo given as ground truth), or null: a mask's pixels are black or white,
+     * so more than 1 % of pixels with differing channels or values other than 0 and 255 means it is something else.
+     * Grey and palette files are taken as they are (any non-zero pixel is a defect).
+     */
+    public static String notAMask(Path file) {
+        Image8 image = ImageFiles.read(file);
+        if (image.channels() < 3) {
+            return null;
+        }
+        byte[] d = image.data();
+        int c = image.channels();
+        long odd = 0;
+        for (int i = 0; i < d.length; i += c) {
+            int r = d[i] & 0xff;
+            int g = d[i + 1] & 0xff;
+            int b = d[i + 2] & 0xff;
+            if (r != g || g != b || (r != 0 && r != 255)) {
+                odd++;
+            }
+        }
+        long pixels = (long) image.width() * image.height();
+        if (odd * 100 > pixels) {
+            return String.format(java.util.Locale.ROOT, "is not a mask: a colour image with %.0f %% of its pixels"
+                    + " neither black nor white (a photo?)", 100.0 * odd / pixels);
+        }
+        return null;
+    }
+
     public static boolean anyDefect(Path file) {
         for (byte b : binary(file).data()) {
             if (b != 0) {

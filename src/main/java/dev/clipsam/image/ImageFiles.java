@@ -9,7 +9,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 
 /**
  * Decoding image files (PNG, JPEG, BMP, GIF, TIFF through {@link ImageIO}) into {@link Image8} without any
@@ -35,16 +41,72 @@ public final class ImageFiles {
         return dot >= 0 && EXTENSIONS.contains(n.substring(dot + 1).toLowerCase(java.util.Locale.ROOT));
     }
 
+    /** The default largest image decoded: 40 megapixels (8000 x 5000), which the default 2 GB heap holds with room. */
+    public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
+    private static volatile long maxPixels = DEFAULT_MAX_PIXELS;
+
+    /** Sets the largest image (width x height) that {@link #read} decodes; larger ones are refused from their header. */
+    public static void setMaxPixels(long pixels) {
+        if (pixels < 1) {
+            throw new IllegalArgumentException("the pixel limit must be at least 1, not " + pixels);
+        }
+        maxPixels = pixels;
+    }
+
+    public static long maxPixels() {
+        return maxPixels;
+    }
+
+    /**
+     * Decodes an image. Its size is read from the header first, and an image above {@link #maxPixels()} is refused
+     * before any pixel is decoded; a file the decoder finds truncated or corrupt is refused too (as Pillow does),
+     * instead of decoding its missing part as grey.
+     */
     public static Image8 read(Path file) {
-        BufferedImage image;
+        BufferedImage image = decode(file);
         try {
-            if (!Files.exists(file)) {
-                throw new ImageReadException(file, "file not found");
+            return toImage8(image);
+        } catch (RuntimeException e) {
+            throw new ImageReadException(file, "has an unsupported pixel layout (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static BufferedImage decode(Path file) {
+        if (!Files.exists(file)) {
+            throw new ImageReadException(file, "file not found");
+        }
+        if (Files.isDirectory(file)) {
+            throw new ImageReadException(file, "is a directory, not an image");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
             }
-            if (Files.isDirectory(file)) {
-                throw new ImageReadException(file, "is a directory, not an image");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long width = reader.getWidth(0);
+                long height = reader.getHeight(0);
+                if (width * height > maxPixels) {
+                    throw new ImageReadException(file, String.format(Locale.ROOT, "is %d x %d pixels (%.1f MP), more"
+                            + " than the limit of %.1f MP; raise it with --max-pixels (and the heap with"
+                            + " CLIPSAM_JAVA_OPTS=-Xmx...) or downscale the image", width, height,
+                            width * height / 1e6, maxPixels / 1e6));
+                }
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                for (String w : warnings) {
+                    String lower = w.toLowerCase(Locale.ROOT);
+                    if (lower.contains("premature end") || lower.contains("corrupt") || lower.contains("truncat")) {
+                        throw new ImageReadException(file, "is truncated or corrupt (" + w.strip() + ")");
+                    }
+                }
+                return image;
+            } finally {
+                reader.dispose();
             }
-            image = ImageIO.read(file.toFile());
         } catch (NoSuchFileException e) {
             throw new ImageReadException(file, "file not found");
         } catch (IOException | RuntimeException e) {
@@ -53,14 +115,6 @@ public final class ImageFiles {
             }
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageReadException(file, "cannot be decoded as an image (" + why.replaceAll("\\s+", " ") + ")", e);
-        }
-        if (image == null) {
-            throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
-        }
-        try {
-            return toImage8(image);
-        } catch (RuntimeException e) {
-            throw new ImageReadException(file, "has an unsupported pixel layout (" + e.getMessage() + ")", e);
         }
     }
 
@@ -71,15 +125,7 @@ public final class ImageFiles {
      * @return {@code [height * width]} row-major; the size is {@code size(file)}
      */
     public static boolean[] nonZero(Path file) {
-        BufferedImage image;
-        try {
-            image = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new ImageReadException(file, "cannot be decoded as an image (" + e.getMessage() + ")", e);
-        }
-        if (image == null) {
-            throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
-        }
+        BufferedImage image = decode(file);
         int w = image.getWidth();
         int h = image.getHeight();
         boolean[] out = new boolean[w * h];
@@ -120,6 +166,33 @@ public final class ImageFiles {
             try {
                 reader.setInput(in);
                 return new int[] {reader.getWidth(0), reader.getHeight(0)};
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof ImageReadException r) {
+                throw r;
+            }
+            throw new ImageReadException(file, "cannot be read as an image (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** The colour channels an image file declares (1 for grey and palette, 3 for RGB), from its header. */
+    public static int colourBands(Path file) {
+        try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                javax.imageio.ImageTypeSpecifier type = reader.getRawImageType(0);
+                if (type == null) {
+                    type = reader.getImageTypes(0).next();
+                }
+                ColorModel cm = type.getColorModel();
+                return cm instanceof IndexColorModel ? 1 : cm.getNumColorComponents();
             } finally {
                 reader.dispose();
             }

@@ -59,7 +59,7 @@ public final class Weights {
         used.add(key);
         Tensor t;
         try (PointerScope scope = new PointerScope()) {
-            t = source.load(key, dtype);
+            t = source.loadFinite(key, dtype);
             t.retainReference();
         }
         loaded.add(t);

@@ -67,7 +67,7 @@ public final class ParamStore implements AutoCloseable {
                             + Arrays.toString(info.shape()) + ", the configuration needs " + Arrays.toString(shape)
                             + " (trained for another CLIP or head size?)");
                 }
-                t = source.load(name, ScalarType.Float);
+                t = source.loadFinite(name, ScalarType.Float);
             } else {
                 double bound = 1.0 / Math.sqrt(fanIn);
                 long n = 1;

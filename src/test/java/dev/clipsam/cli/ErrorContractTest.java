@@ -36,6 +36,14 @@ class ErrorContractTest {
         image = png.toString();
         missingHead = dir.resolve("no-head.safetensors").toString();
         Files.writeString(dir.resolve("a-file"), "x");
+        // A dataset whose one mask is of another size than its image.
+        dev.clipsam.data.SyntheticDataset.write(dir.resolve("badmask"), new dev.clipsam.data.SyntheticDataset.Spec(1,
+                1, 1, 64, 1));
+        try (Stream<Path> masks = Files.walk(dir.resolve("badmask"))) {
+            Path mask = masks.filter(p -> p.toString().contains("ground_truth") && Files.isRegularFile(p)).findFirst()
+                    .orElseThrow();
+            ImageWriter.writePng(mask, new Image8(32, 32, 1, new byte[32 * 32]));
+        }
     }
 
     /** One row: the arguments, and the text the one stderr line must hold. */
@@ -78,6 +86,9 @@ class ErrorContractTest {
         rows.add(new Row("negative learning rate", "--lr -0.1 must be a positive number",
                 "train", "--data", out, "--format", "folder", "--out", dir.resolve("h.safetensors").toString(),
                 "--lr", "-0.1"));
+        rows.add(new Row("a mask of another size", "mask is 32x32 but its image",
+                "train", "--data", dir.resolve("badmask").toString(), "--format", "folder", "--out",
+                dir.resolve("h.safetensors").toString(), "--clip", dir.resolve("never-read.pt").toString()));
         rows.add(new Row("resume without maps", "--resume continues from the maps of an earlier run",
                 "eval", "--head", missingHead, "--data", out, "--format", "folder", "--out", out, "--resume",
                 "--no-maps"));

@@ -152,16 +152,19 @@ class PipelineCommandsTest {
             Files.copy(f, target);
         }
         Files.writeString(images.resolve("broken.png"), "not a png");
+        Files.write(images.resolve("huge.png"), hugePngHeader());   // 12000 x 12000: refused from its header
         Path out = dir.resolve("predicted");
         CliRunner.Result r = CliRunner.run(concat(cmd("predict", models()), images.toString(), "--out", out.toString(),
                 "--class-name", "fabric", "--mmr-threshold", "0.3", "--save-maps"));
         assertEquals(1, r.exit(), "a bad image makes exit code 1: " + r.out() + r.err());
-        assertTrue(r.out().contains("1 of " + (files.size() + 1) + " images skipped"), r.out());
+        assertTrue(r.out().contains("2 of " + (files.size() + 2) + " images skipped"), r.out());
         assertTrue(r.err().contains("broken.png"), "problems go to stderr: " + r.err());
+        assertTrue(r.err().contains("huge.png: is 12000 x 12000 pixels (144.0 MP), more than the limit"), r.err());
+        assertFalse(Files.exists(out.resolve("huge_mask.png")), "nothing of the huge image written");
 
         JsonNode results = JSON.readTree(out.resolve("results.json").toFile());
         assertEquals(files.size(), results.path("images").size());
-        assertEquals(1, results.path("skipped").size());
+        assertEquals(2, results.path("skipped").size());
         int withRegions = 0;
         Map<String, Double> evalScores = evalScores();
         for (JsonNode row : results.path("images")) {
@@ -279,5 +282,15 @@ class PipelineCommandsTest {
                 out.toString(), "--no-sam", "--resume", "--class-name", "wood"));
         assertEquals(2, other.exit());
         assertTrue(other.err().contains("class_name was 'object', now 'wood'"), other.err());
+    }
+
+    /** A PNG of nothing but a header claiming 12000 x 12000 RGB pixels. */
+    static byte[] hugePngHeader() {
+        java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17).put(new byte[] {'I', 'H', 'D', 'R'}).putInt(12000)
+                .putInt(12000).put((byte) 8).put((byte) 2).put((byte) 0).put((byte) 0).put((byte) 0);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(ihdr.array());
+        return java.nio.ByteBuffer.allocate(8 + 4 + 17 + 4).put(new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n',
+            0x1a, '\n'}).putInt(13).put(ihdr.array()).putInt((int) crc.getValue()).array();
     }
 }

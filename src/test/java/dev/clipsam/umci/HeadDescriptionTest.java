@@ -56,4 +56,24 @@ class HeadDescriptionTest {
         assertEquals("reads CLIP block 4, but the CLIP has blocks 1..3", d.mismatch("ab".repeat(32), 3, 14));
         assertTrue(d.mismatch("ab".repeat(32), 4, 16).contains("not a multiple of the CLIP patch 16"));
     }
+
+    @Test
+    void aHeadWithNonFiniteWeightsIsRefusedNamingTheTensor(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws java.io.IOException {
+        HeadDescription d = sample();
+        java.nio.file.Path file = dir.resolve("nan.safetensors");
+        String broken;
+        try (AnomalyHead head = AnomalyHead.create(d.config(), 1)) {
+            java.util.Map.Entry<String, org.bytedeco.pytorch.Tensor> first = head.parameters().entrySet().iterator()
+                    .next();
+            broken = first.getKey();
+            try (org.bytedeco.pytorch.NoGradGuard guard = new org.bytedeco.pytorch.NoGradGuard()) {
+                first.getValue().fill_(new org.bytedeco.pytorch.Scalar(Double.NaN));
+            }
+            HeadFile.save(file, head, d);
+        }
+        dev.clipsam.io.CheckpointException e = assertThrows(dev.clipsam.io.CheckpointException.class,
+                () -> HeadFile.load(file).close());
+        assertEquals(file + ": tensor " + broken + " holds NaN or infinite values", e.getMessage());
+    }
 }
