@@ -102,6 +102,10 @@ final class EvalCommand implements Callable<Integer> {
         if (resume && noMaps) {
             throw new UserInputException("--resume continues from the maps of an earlier run; drop --no-maps");
         }
+        if (models.head == null || !models.refs.isEmpty()) {
+            throw new UserInputException("eval needs --head (references per class, --refs-per-class, are not there"
+                    + " yet; predict takes --refs)");
+        }
         models.options(mmr, null, useSam);   // every option checked before any file is read
         Dataset data = dataset.scan();
         if (data.all().isEmpty()) {

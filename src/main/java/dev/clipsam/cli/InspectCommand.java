@@ -1,5 +1,6 @@
 package dev.clipsam.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.ClipModel;
 import dev.clipsam.io.Checkpoint;
@@ -8,6 +9,9 @@ import dev.clipsam.io.KeyCheck;
 import dev.clipsam.io.TensorInfo;
 import dev.clipsam.sam.SamConfig;
 import dev.clipsam.sam.SamModel;
+import dev.clipsam.umci.HeadConfig;
+import dev.clipsam.umci.HeadDescription;
+import dev.clipsam.umci.HeadFile;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,10 +22,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code clipsam inspect}: what a checkpoint file is, without loading a model. */
 @Command(name = "inspect", description = {
@@ -79,13 +83,19 @@ final class InspectCommand implements Callable<Integer> {
             dtypes.forEach((d, n) -> counts.add(d.displayName() + ": " + n));
             row(out, "tensors", tensors.size() + " (" + String.join(", ", counts) + ")");
             row(out, "values", String.format("%,d", values));
-            if (!ckpt.metadata().isEmpty()) {
+            boolean head = ckpt.metadata().containsKey("clipsam");
+            if (!ckpt.metadata().isEmpty() && !head) {
                 row(out, "metadata", ckpt.metadata().toString());
             }
             if (listTensors) {
                 for (TensorInfo t : tensors) {
                     out.printf("  %-60s %-9s %s%n", t.name(), t.dtype().displayName(), Arrays.toString(t.shape()));
                 }
+            }
+            if (head) {
+                describeHead(out, HeadFile.description(ckpt));
+                out.flush();
+                return 0;
             }
             Family family = FAMILIES.stream().filter(f -> f.matches(ckpt)).findFirst().orElse(null);
             if (family == null) {
@@ -105,6 +115,29 @@ final class InspectCommand implements Callable<Integer> {
                 throw new UserInputException(file + ": cannot be loaded: " + keys.problem());
             }
             return 0;
+        }
+    }
+
+    /** A clipsam head: what {@code train} wrote about it (its description is checked as on load). */
+    private static void describeHead(PrintWriter out, HeadDescription d) {
+        HeadConfig c = d.config();
+        row(out, "model", "clipsam anomaly head (" + HeadFile.FORMAT + "), " + c.type().id());
+        row(out, "head", "C " + c.clipWidth() + ", Ct " + c.textDim() + ", c_h " + c.hidden() + ", scales "
+                + c.scales() + ", CLIP blocks " + c.stages() + ", stage weights " + c.stageWeights());
+        row(out, "input", d.imageSize() + " px");
+        HeadDescription.ClipIdentity clip = d.clip();
+        row(out, "CLIP", clip.name() + " " + clip.file() + " (SHA-256 " + clip.sha256() + "), " + clip.precision()
+                + ", " + clip.activation());
+        row(out, "classes", d.classes().isEmpty() ? "-" : String.join(", ", d.classes()));
+        row(out, "threshold", String.format(java.util.Locale.ROOT, "%.4f (F1-optimal on the training data)",
+                d.threshold()));
+        JsonNode t = d.training();
+        if (t != null && !t.isMissingNode() && t.size() > 0) {
+            row(out, "trained", t.path("dataset").asText("?") + " (" + t.path("format").asText("?") + "), "
+                    + t.path("images").asInt() + " images, " + t.path("epochs").asInt() + " epochs, lr "
+                    + t.path("lr").asDouble() + ", seed " + t.path("seed").asLong() + ", " + t.path("finished")
+                    .asText("") + ", clipsam " + t.path("clipsam").asText("?"));
+            row(out, "losses", t.path("epoch_losses").toString());
         }
     }
 

@@ -69,8 +69,8 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--image-scores", paramLabel = "CSV", description = "Image scores: columns map,score.")
     Path imageScoresFile;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "metrics", description = "Report folder (default:"
-            + " ${DEFAULT-VALUE}).")
+    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: metrics/ beside the maps"
+            + " folder, never the current folder).")
     Path out;
 
     @Option(names = "--title", defaultValue = "Anomaly segmentation metrics", description = "Report title.")
@@ -82,6 +82,10 @@ final class MetricsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         common.apply();
+        if (out == null) {
+            Path parent = mapsDir.toAbsolutePath().normalize().getParent();
+            out = (parent != null ? parent : mapsDir.toAbsolutePath()).resolve("metrics");
+        }
         if ((masksDir == null) == (datasetRoot == null) || (datasetRoot != null && datasetFormat == null)) {
             throw new UserInputException("give either --masks DIR, or --dataset ROOT with --format F");
         }

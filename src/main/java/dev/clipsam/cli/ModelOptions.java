@@ -2,13 +2,15 @@ package dev.clipsam.cli;
 
 import dev.clipsam.engine.ClipSam;
 import dev.clipsam.engine.EngineOptions;
+import dev.clipsam.fewshot.ReferenceMemory;
 import dev.clipsam.io.OfficialCheckpoint;
 import dev.clipsam.nn.Precision;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
-/** The models of a ClipSAM run: CLIP, SAM and a trained head, turned into {@link EngineOptions}. */
+/** The models of a ClipSAM run: CLIP, SAM, a trained head and/or references, turned into {@link EngineOptions}. */
 final class ModelOptions {
 
     @Option(names = "--clip", paramLabel = "CKPT", description = "CLIP checkpoint (default: ViT-L-14-336px.pt in"
@@ -19,9 +21,26 @@ final class ModelOptions {
             + " $CLIPSAM_HOME, else ~/.cache/clipsam; 'clipsam fetch sam-vit-h').")
     Path sam;
 
-    @Option(names = "--head", required = true, paramLabel = "FILE", description = "Trained head (.safetensors from"
-            + " clipsam train).")
+    @Option(names = "--head", paramLabel = "FILE", description = "Trained head (.safetensors from clipsam train);"
+            + " without it, --refs alone gives the training-free mode.")
     Path head;
+
+    @Option(names = "--refs", split = ",", paramLabel = "IMAGE|FOLDER", description = "Images of good parts (files or"
+            + " folders; two or more for a calibrated map): their few-shot map is the rough map without a head, or is"
+            + " averaged with the head's.")
+    List<Path> refs = List.of();
+
+    @Option(names = "--image-size", paramLabel = "PX", description = "CLIP input size without a head (default: 518;"
+            + " a head fixes its own).")
+    Integer imageSize;
+
+    @Option(names = "--stages", split = ",", paramLabel = "B", description = "CLIP blocks read without a head"
+            + " (default: 6,12,18,24).")
+    List<Integer> stages;
+
+    @Option(names = "--fewshot-combine", paramLabel = "MODE", defaultValue = "mean", description = "How the"
+            + " references' stage maps combine: mean (default) or sum (APRIL-GAN's, for reproducing it).")
+    String combine;
 
     @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers in fp32 (reference) or"
             + " bf16 (faster on CPUs with bf16 units; default: ${DEFAULT-VALUE}).")
@@ -32,9 +51,24 @@ final class ModelOptions {
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new UserInputException("--threshold " + threshold + " is not a number in [0, 1]");
         }
+        if (head == null && refs.isEmpty()) {
+            throw new UserInputException("give a trained head (--head) or images of good parts (--refs), or both");
+        }
+        if (head != null && (imageSize != null || stages != null)) {
+            throw new UserInputException("--image-size and --stages are for the training-free mode; a head fixes its"
+                    + " own (drop them)");
+        }
+        ReferenceMemory.Combine mode;
+        try {
+            mode = ReferenceMemory.Combine.parse(combine);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException("--fewshot-combine " + e.getMessage());
+        }
         try {
             return EngineOptions.builder().head(head).clip(clip).sam(sam).useSam(useSam).precision(precision)
-                    .mmr(mmr.config()).threshold(threshold).build();
+                    .mmr(mmr.config()).threshold(threshold).refs(refs).combine(mode)
+                    .imageSize(imageSize != null ? imageSize : EngineOptions.DEFAULT_IMAGE_SIZE)
+                    .stages(stages != null ? stages : EngineOptions.DEFAULT_STAGES).build();
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }

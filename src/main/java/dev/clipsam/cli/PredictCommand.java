@@ -100,11 +100,11 @@ final class PredictCommand implements Callable<Integer> {
         ObjectNode settings;
         int total = images.size();
         try (ClipSam engine = models.open(mmr, threshold, !mmr.noSam); Interruption stop = new Interruption()) {
-            console.printf("%d images%s; CLIP %s at %d px, %s head, %s; mask threshold %.4f%s%n", total,
+            console.printf("%d images%s; CLIP %s at %d px, head %s, %s; mask threshold %.4f%s%n", total,
                     done.isEmpty() ? "" : " (" + done.size() + " done in the run continued)",
-                    engine.clipConfig().name(), engine.grid(), engine.headConfig().type().id(),
+                    engine.clipConfig().name(), engine.grid(), engine.identity().head(),
                     mmr.noSam ? "no SAM (rough map only)" : "SAM " + engine.identity().sam(), engine.threshold(),
-                    threshold == null ? " (from the head)" : "");
+                    threshold != null ? "" : models.head != null ? " (from the head)" : " (the calibrated references' 0.5)");
             console.flush();
             settings = settings(engine);
             RunSettings.record(out.resolve("predict-settings.json"), flat(settings), resume);
@@ -151,7 +151,8 @@ final class PredictCommand implements Callable<Integer> {
 
     private ObjectNode settings(ClipSam engine) {
         ObjectNode s = new ObjectMapper().createObjectNode();
-        s.put("head", models.head.toString());
+        s.put("head", String.valueOf(models.head));
+        s.put("refs", models.refs.toString());
         s.put("class_name", className == null ? "object" : className);
         s.put("sam", !mmr.noSam);
         s.put("mmr_threshold", mmr.threshold);

@@ -117,6 +117,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--resume", description = "Continue from <out>.resume.safetensors if it exists.")
     boolean resume;
 
+    @Option(names = "--keep-resume", description = "Keep <out>.resume.safetensors after a successful run (it is"
+            + " deleted by default).")
+    boolean keepResume;
+
     @Option(names = "--overwrite", description = "Replace an existing head file.")
     boolean overwrite;
 
@@ -220,6 +224,9 @@ final class TrainCommand implements Callable<Integer> {
             console.printf("epoch losses %s%nF1-optimal threshold of the rough map on the training data: %.4f%n"
                     + "wrote %s and %s (%,d parameters)%n", training.epochLosses(), threshold, out,
                     HeadFile.sidecar(out), head.parameterCount());
+            if (!keepResume && Files.deleteIfExists(checkpoint)) {
+                console.printf("deleted the resume checkpoint %s (--keep-resume keeps it)%n", checkpoint);
+            }
         }
         return 0;
     }

@@ -3,7 +3,9 @@ package dev.clipsam.engine;
 import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.ClipModel;
 import dev.clipsam.clip.PromptEnsemble;
+import dev.clipsam.fewshot.ReferenceMemory;
 import dev.clipsam.image.Image8;
+import dev.clipsam.image.ImageFiles;
 import dev.clipsam.io.Checkpoint;
 import dev.clipsam.io.CheckpointException;
 import dev.clipsam.io.Hashing;
@@ -54,6 +56,7 @@ public final class ClipSam implements AutoCloseable {
 
     private final ClipStages clip;
     private final AnomalyHead head;
+    private final ReferenceMemory references;
     private final PromptEnsemble prompts;
     private final SamPredictor sam;
     private final MaskRefinement mmr;
@@ -71,24 +74,29 @@ public final class ClipSam implements AutoCloseable {
      */
     public ClipSam(ClipStages clip, AnomalyHead head, PromptEnsemble prompts, SamPredictor sam, MmrConfig mmr,
             double threshold) {
-        this(clip, head, prompts, sam, mmr, threshold, null, null, List.of());
+        this(clip, head, null, prompts, sam, mmr, threshold, null, null, List.of());
     }
 
-    private ClipSam(ClipStages clip, AnomalyHead head, PromptEnsemble prompts, SamPredictor sam, MmrConfig mmr,
-            double threshold, HeadDescription description, ModelIdentity identity, List<AutoCloseable> owned) {
-        String mismatch = mismatch(head.config(), clip.clip().config());
+    private ClipSam(ClipStages clip, AnomalyHead head, ReferenceMemory references, PromptEnsemble prompts,
+            SamPredictor sam, MmrConfig mmr, double threshold, HeadDescription description, ModelIdentity identity,
+            List<AutoCloseable> owned) {
+        String mismatch = head == null ? null : mismatch(head.config(), clip.clip().config());
         if (mismatch != null) {
             throw new IllegalArgumentException(mismatch);
         }
+        if (head == null && references == null) {
+            throw new IllegalArgumentException("an engine needs a head or reference images");
+        }
         this.clip = clip;
         this.head = head;
+        this.references = references;
         this.prompts = prompts;
         this.sam = sam;
         this.mmr = new MaskRefinement(mmr);
         this.threshold = threshold;
         this.description = description;
         this.identity = identity != null ? identity : new ModelIdentity(clip.clip().config().name(), "", sam == null
-                ? "none" : "SAM", head.config().type().id(), "fp32", clip.imageSize());
+                ? "none" : "SAM", head == null ? "none" : head.config().type().id(), "fp32", clip.imageSize());
         this.owned = List.copyOf(owned);
     }
 
@@ -99,38 +107,64 @@ public final class ClipSam implements AutoCloseable {
      */
     public static ClipSam open(EngineOptions options) throws IOException {
         Path headFile = options.head();
-        if (!Files.isRegularFile(headFile)) {
+        if (headFile != null && !Files.isRegularFile(headFile)) {
             throw new CheckpointException(headFile, "head file not found (train one with clipsam train)");
         }
+        List<Path> refFiles = referenceFiles(options.refs());
         Path clipFile = existing(options.clip(), OfficialCheckpoint.CLIP);
         Path samFile = options.useSam() ? existing(options.sam(), OfficialCheckpoint.SAM_VIT_H) : null;
         List<AutoCloseable> owned = new ArrayList<>();
         try {
             long t0 = System.nanoTime();
-            HeadDescription description;
-            AnomalyHead head;
-            try (Checkpoint ckpt = Checkpoint.open(headFile)) {
-                description = HeadFile.description(ckpt);
-                head = AnomalyHead.load(description.config(), ckpt);
-                owned.add(head);
+            HeadDescription description = null;
+            AnomalyHead head = null;
+            if (headFile != null) {
+                try (Checkpoint ckpt = Checkpoint.open(headFile)) {
+                    description = HeadFile.description(ckpt);
+                    head = AnomalyHead.load(description.config(), ckpt);
+                    owned.add(head);
+                }
             }
             // The digest is checked before CLIP loads (a wrong CLIP is refused in seconds), depth and patch after.
             String sha = Hashing.sha256(clipFile);
-            if (!description.clip().sha256().equals(sha)) {
+            if (description != null && !description.clip().sha256().equals(sha)) {
                 throw new CheckpointException(headFile, description.mismatch(sha, 0, 1) + ", not on " + clipFile
                         + " (SHA-256 " + sha + "); use that CLIP or train a head for this one");
             }
-            Activation activation = Activation.valueOf(description.clip().activation().toUpperCase(Locale.ROOT));
+            Activation activation = description == null ? Activation.QUICK_GELU
+                    : Activation.valueOf(description.clip().activation().toUpperCase(Locale.ROOT));
             ClipModel clipModel = ClipModel.load(clipFile, new ClipModel.Options(options.precision(), activation));
             owned.add(clipModel);
-            String problem = description.mismatch(sha, clipModel.config().visionLayers(),
-                    clipModel.config().visionPatchSize());
-            if (problem != null) {
-                throw new CheckpointException(headFile, problem + " (" + clipFile + ")");
+            if (description != null) {
+                String problem = description.mismatch(sha, clipModel.config().visionLayers(),
+                        clipModel.config().visionPatchSize());
+                if (problem != null) {
+                    throw new CheckpointException(headFile, problem + " (" + clipFile + ")");
+                }
+                String mismatch = mismatch(head.config(), clipModel.config());
+                if (mismatch != null) {
+                    throw new CheckpointException(headFile, "holds " + mismatch + " of " + clipFile);
+                }
             }
-            String mismatch = mismatch(head.config(), clipModel.config());
-            if (mismatch != null) {
-                throw new CheckpointException(headFile, "holds " + mismatch + " of " + clipFile);
+            int imageSize = description != null ? description.imageSize() : options.imageSize();
+            List<Integer> blocks = head != null ? head.config().stages() : options.stages();
+            ClipStages stages;
+            try {
+                stages = new ClipStages(clipModel, imageSize, blocks, textCache(sha, options.precision(), activation));
+            } catch (IllegalArgumentException e) {
+                throw new RunException(e.getMessage() + " (--image-size, --stages)");
+            }
+            ReferenceMemory references = null;
+            if (!refFiles.isEmpty()) {
+                long r0 = System.nanoTime();
+                references = references(stages, refFiles, options.combine());
+                owned.add(references);
+                if (references.k() == 1) {
+                    LOG.warn("one reference image: its map is not calibrated (that needs at least two); give two"
+                            + " or more good images for a calibrated map");
+                }
+                LOG.info("{} reference images in {} s, tau {}", references.k(),
+                        String.format(Locale.ROOT, "%.1f", (System.nanoTime() - r0) / 1e9), references.tau());
             }
             SamPredictor predictor = null;
             String samName = "none";
@@ -142,21 +176,55 @@ public final class ClipSam implements AutoCloseable {
                 samName = samModel.config().name() + " (" + samFile.getFileName() + ")";
             }
             String precision = options.precision().name().toLowerCase(Locale.ROOT);
-            ClipStages stages = new ClipStages(clipModel, description.imageSize(), head.config().stages(),
-                    textCache(sha, options.precision(), activation));
+            String headName = head == null ? "none" : head.config().type().id() + " (" + headFile.getFileName() + ")";
+            if (references != null) {
+                headName += ", " + references.k() + " reference images";
+            }
             ModelIdentity identity = new ModelIdentity(clipModel.config().name() + " (" + clipFile.getFileName()
-                    + ")", sha, samName, head.config().type().id() + " (" + headFile.getFileName() + ")", precision,
-                    description.imageSize());
-            double threshold = options.threshold() != null ? options.threshold() : description.threshold();
+                    + ")", sha, samName, headName, precision, imageSize);
+            double threshold = options.threshold() != null ? options.threshold()
+                    : description != null ? description.threshold() : 0.5;
             LOG.info("models loaded in {} s: CLIP {}, head {}, SAM {}, {}, {} px, mask threshold {}",
                     String.format(Locale.ROOT, "%.1f", (System.nanoTime() - t0) / 1e9), identity.clip(),
-                    identity.head(), identity.sam(), precision, description.imageSize(), threshold);
-            return new ClipSam(stages, head, PromptEnsemble.winclip(), predictor, options.mmr(), threshold, description,
-                    identity, owned);
+                    identity.head(), identity.sam(), precision, imageSize, threshold);
+            return new ClipSam(stages, head, references, PromptEnsemble.winclip(), predictor, options.mmr(),
+                    threshold, description, identity, owned);
         } catch (RuntimeException | IOException e) {
             closeAll(owned);
             throw e;
         }
+    }
+
+    /** The image files of the references given (files or folders); none given is none. */
+    private static List<Path> referenceFiles(List<Path> given) throws IOException {
+        if (given.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return InputImages.collect(given, null).stream().map(InputImages.Input::file).toList();
+        } catch (IllegalArgumentException e) {
+            throw new RunException(e.getMessage() + " (--refs)");
+        }
+    }
+
+    /** The references' tokens at the engine's stages, as a memory; an unreadable image is refused by name. */
+    private static ReferenceMemory references(ClipStages stages, List<Path> files, ReferenceMemory.Combine combine) {
+        try (PointerScope scope = new PointerScope()) {
+            List<List<Tensor>> tokens = new ArrayList<>();
+            for (Path file : files) {
+                tokens.add(patchRows(stages.tokens(ImageFiles.read(file))));
+            }
+            return new ReferenceMemory(tokens, stages.grid(), stages.imageSize(), combine);
+        }
+    }
+
+    /** {@code [C, G, G]} stage tokens as {@code [G², C]} rows (row-major grid). */
+    private static List<Tensor> patchRows(List<Tensor> stageTokens) {
+        List<Tensor> rows = new ArrayList<>();
+        for (Tensor t : stageTokens) {
+            rows.add(t.reshape(t.size(0), -1).t().contiguous());
+        }
+        return rows;
     }
 
     /** Where text features of this CLIP, run this way, with the WinCLIP prompt ensemble are kept. */
@@ -202,8 +270,14 @@ public final class ClipSam implements AutoCloseable {
         return identity;
     }
 
+    /** The head's configuration, or null in the training-free mode. */
     public HeadConfig headConfig() {
-        return head.config();
+        return head == null ? null : head.config();
+    }
+
+    /** The references' memory, or null without references. */
+    public ReferenceMemory references() {
+        return references;
     }
 
     public ClipConfig clipConfig() {
@@ -243,11 +317,24 @@ public final class ClipSam implements AutoCloseable {
             long t0 = System.nanoTime();
             List<Tensor> tokens = clip.tokens(image);
             long t1 = System.nanoTime();
-            float[] text = textByClass.computeIfAbsent(name, c -> clip.textFeatures(prompts, c));
-            List<Tensor> batch = new ArrayList<>();
-            tokens.forEach(t -> batch.add(t.unsqueeze(0)));
-            float[] rough = Tensors.toFloats(head.forward(batch, Tensors.fromFloats(text, 1, 2, text.length / 2), s)
-                    .rough());
+            float[] rough = null;
+            if (head != null) {
+                float[] text = textByClass.computeIfAbsent(name, c -> clip.textFeatures(prompts, c));
+                List<Tensor> batch = new ArrayList<>();
+                tokens.forEach(t -> batch.add(t.unsqueeze(0)));
+                rough = Tensors.toFloats(head.forward(batch, Tensors.fromFloats(text, 1, 2, text.length / 2), s)
+                        .rough());
+            }
+            if (references != null) {
+                float[] n = references.normalised(patchRows(tokens));
+                if (rough == null) {
+                    rough = n;
+                } else {
+                    for (int i = 0; i < rough.length; i++) {
+                        rough[i] = (rough[i] + n[i]) / 2;   // docs/DESIGN.md §8: O = (O_head + N) / 2
+                    }
+                }
+            }
             return new RoughMap(s, rough, seconds(t0, t1), seconds(t1, System.nanoTime()));
         }
     }

@@ -62,7 +62,7 @@ public final class Download {
             Thread.currentThread().interrupt();
             throw new DownloadException(uri + ": download interrupted");
         } catch (IOException e) {
-            throw new DownloadException(uri + ": cannot connect (" + e.getMessage() + ")");
+            throw new DownloadException(uri + ": cannot reach " + uri.getHost() + ": " + reason(e));
         }
         int status = response.statusCode();
         boolean resumed = status == 206 && have > 0;
@@ -118,5 +118,26 @@ public final class Download {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Why a connection failed, in words: the innermost cause with a message, else its kind. */
+    static String reason(Throwable e) {
+        String why = null;
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) {
+                why = t.getMessage();
+            }
+            if (t instanceof java.net.UnknownHostException) {
+                return "unknown host (no network, or no name service)";
+            }
+            if (t instanceof java.net.ConnectException) {
+                return "connection refused or no route (" + (t.getMessage() == null ? "no network?" : t.getMessage())
+                        + ")";
+            }
+            if (t instanceof java.net.http.HttpTimeoutException) {
+                return "timed out";
+            }
+        }
+        return why != null ? why : e.getClass().getSimpleName();
     }
 }

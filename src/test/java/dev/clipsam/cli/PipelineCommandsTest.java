@@ -284,6 +284,29 @@ class PipelineCommandsTest {
         assertTrue(other.err().contains("class_name was 'object', now 'wood'"), other.err());
     }
 
+    @Test
+    @Order(6)
+    void trainingFreePredictFromReferenceImages() throws IOException {
+        Path out = dir.resolve("training-free");
+        Path good = data.resolve("fabric/good");
+        CliRunner.Result r = CliRunner.run("predict", "--clip", CLIP, "--sam", sam, "--refs", good.toString(),
+                "--image-size", String.valueOf(TinyModels.clipImageSize()), "--stages", TinyModels.clipStages(),
+                data.resolve("fabric").toString(), "--class-name", "fabric", "--out", out.toString());
+        assertEquals(0, r.exit(), r.out() + r.err());
+        assertTrue(r.out().contains("head none, "), r.out());
+        JsonNode rows = JSON.readTree(out.resolve("results.json").toFile()).path("images");
+        assertTrue(rows.size() > 0);
+        for (JsonNode row : rows) {
+            if (row.path("name").asText().startsWith("good/")) {
+                assertEquals(0.0, row.path("score").asDouble(), 1e-4, "a reference scored against itself");
+            }
+        }
+        CliRunner.Result none = CliRunner.run("predict", "--clip", CLIP, data.resolve("fabric").toString(), "--out",
+                dir.resolve("nothing").toString());
+        assertEquals(2, none.exit());
+        assertTrue(none.err().contains("give a trained head (--head) or images of good parts (--refs)"), none.err());
+    }
+
     /** A PNG of nothing but a header claiming 12000 x 12000 RGB pixels. */
     static byte[] hugePngHeader() {
         java.nio.ByteBuffer ihdr = java.nio.ByteBuffer.allocate(17).put(new byte[] {'I', 'H', 'D', 'R'}).putInt(12000)

@@ -46,7 +46,8 @@ class TrainCommandTest {
         }
         JsonNode sidecar = new ObjectMapper().readTree(dir.resolve("head.json").toFile());
         assertEquals(HeadFile.FORMAT, sidecar.path("format").asText());
-        assertTrue(Files.exists(dir.resolve("head.resume.safetensors")));
+        assertFalse(Files.exists(dir.resolve("head.resume.safetensors")), "the resume checkpoint goes after success");
+        assertTrue(r.out().contains("deleted the resume checkpoint"), r.out());
 
         // Second run: the tokens come from the cache; the head is not overwritten without --overwrite.
         CliRunner.Result refused = CliRunner.run("train", "--clip", CLIP, "--data", dir.resolve("data").toString(),
@@ -54,9 +55,10 @@ class TrainCommandTest {
         assertEquals(2, refused.exit());
         CliRunner.Result again = CliRunner.run("train", "--clip", CLIP, "--data", dir.resolve("data").toString(),
                 "--format", "folder", "--out", out.toString(), "--epochs", "1", "--hidden", "16", "--stages", STAGES,
-                "--image-size", SIZE, "--cache", dir.resolve("cache").toString(), "--overwrite");
+                "--image-size", SIZE, "--cache", dir.resolve("cache").toString(), "--overwrite", "--keep-resume");
         assertEquals(0, again.exit(), again.err());
         assertTrue(again.out().contains("tokens: 0 computed, 12 read from the cache"), again.out());
+        assertTrue(Files.exists(dir.resolve("head.resume.safetensors")), "--keep-resume keeps it");
     }
 
     @Test
