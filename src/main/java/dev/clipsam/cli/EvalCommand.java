@@ -3,6 +3,7 @@ package dev.clipsam.cli;
 import dev.clipsam.data.Dataset;
 import dev.clipsam.engine.ClipSam;
 import dev.clipsam.engine.Evaluation;
+import dev.clipsam.engine.HtmlReport;
 import dev.clipsam.engine.MapStore;
 import dev.clipsam.engine.RunSettings;
 import dev.clipsam.eval.CurvePlots;
@@ -158,6 +159,7 @@ final class EvalCommand implements Callable<Integer> {
         written.addAll(CurvePlots.write(out, result.classes()));
         result.writeImageScores(out.resolve("image_scores.csv"));
         written.add(out.resolve("image_scores.csv"));
+        written.add(HtmlReport.evaluation(out, report, heading, provenance, result.imageScores()));
         console.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList())
                 + (noMaps ? "" : " and the maps in " + out.resolve("maps")));
         return Problems.report(console, spec.commandLine().getErr(), result.problems(), "%d problems");

@@ -3,6 +3,7 @@ package dev.clipsam.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.HtmlReport;
 import dev.clipsam.engine.InputImages;
 import dev.clipsam.engine.PredictionRow;
 import dev.clipsam.engine.PredictionWriter;
@@ -131,7 +132,9 @@ final class PredictCommand implements Callable<Integer> {
                 }
             }
             writer.writeResults(rows, settings, problems);
-            console.printf("wrote %d results to %s (results.csv, results.json)%n", rows.size(), out);
+            HtmlReport.predictions(out, "ClipSAM predictions in " + out.toAbsolutePath().getFileName(), flat(settings),
+                    rows, engine.threshold());
+            console.printf("wrote %d results to %s (results.csv, results.json, report.html)%n", rows.size(), out);
             if (stop.requested()) {   // said before the shutdown the signal started goes on
                 console.printf("interrupted after %d of %d images; continue with --resume%n", rows.size(), total);
             }
@@ -140,12 +143,17 @@ final class PredictCommand implements Callable<Integer> {
         return Problems.report(console, spec.commandLine().getErr(), problems, "%d of " + total + " images skipped");
     }
 
-    /** The settings as the flat map a resumed run is compared with. */
+    /** The settings as the flat map a resumed run is compared with (nested objects as dotted keys). */
     private static Map<String, String> flat(ObjectNode settings) {
         Map<String, String> out = new LinkedHashMap<>();
-        settings.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isValueNode()
-                ? e.getValue().asText() : e.getValue().toString()));
-        out.remove("threshold_source");
+        settings.fields().forEachRemaining(e -> {
+            if (e.getValue().isObject()) {
+                e.getValue().fields().forEachRemaining(inner -> out.put(e.getKey() + "." + inner.getKey(),
+                        inner.getValue().asText()));
+            } else {
+                out.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+            }
+        });
         return out;
     }
 

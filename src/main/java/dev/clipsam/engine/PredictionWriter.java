@@ -12,7 +12,9 @@ import dev.clipsam.io.Npy;
 import dev.clipsam.mmr.RegionPrompts;
 import dev.clipsam.pipeline.MapResize;
 import java.awt.Color;
+import java.awt.Font;
 import java.awt.Graphics2D;
+import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVPrinter;
 
@@ -167,11 +170,29 @@ public final class PredictionWriter {
         return out.relativize(file).toString();
     }
 
-    /** Rough map with SAM's prompts on the left, final map with the mask outline on the right. */
+    /** Draws {@code text} at the largest size up to {@code size} that fits {@code room}; else the short form. */
+    private static void fitted(Graphics2D g, String text, String shorter, int x, int y, int room, int size) {
+        for (String candidate : new String[] {text, shorter}) {
+            for (int s = size; s >= 9; s--) {
+                Font font = new Font(Font.SANS_SERIF, Font.PLAIN, s);
+                if (g.getFontMetrics(font).stringWidth(candidate) <= room) {
+                    g.setFont(font);
+                    g.drawString(candidate, x, y);
+                    return;
+                }
+            }
+        }
+    }
+
+    /**
+     * The overlay: titled panels (left, the rough map of CLIP + the head with the boxes and points given to SAM;
+     * right, the final map after SAM with the mask outlined), a colour bar of the 0-1 scale with the threshold
+     * marked, and a line with the score and the threshold. Without fonts (a bare server) the text is left out.
+     */
     public static BufferedImage overlay(Image8 image, Prediction p, Prediction.AtImageSize full) {
         int w = image.width();
         int h = image.height();
-        Overlay left = new Overlay(HeatMap.over(image, MapResize.toImage(p.rough(), p.grid(), h, w), 0.5));
+        Overlay left = new Overlay(HeatMap.over(image, MapResize.toImage(p.rough(), p.grid(), h, w), 0.45));
         if (p.prompts() != null) {
             for (RegionPrompts.Box b : p.prompts().boxes()) {
                 double[] xy = b.xyxy();
@@ -183,14 +204,47 @@ public final class PredictionWriter {
                 }
             }
         }
-        Overlay right = new Overlay(HeatMap.over(image, full.finalMap(), 0.5)).mask(full.mask(), Color.WHITE, 0.0);
-        BufferedImage both = new BufferedImage(2 * w + PANEL_GAP, h, BufferedImage.TYPE_3BYTE_BGR);
-        Graphics2D g = both.createGraphics();
+        Overlay right = new Overlay(HeatMap.over(image, full.finalMap(), 0.45)).mask(full.mask(), Color.WHITE, 0.0);
+        int text = Math.max(12, Math.min(28, h / 18));
+        int bar = Math.max(10, Math.min(40, w / 16));
+        int labels = text * 3;
+        int top = text + 8;
+        int bottom = text + 8;
+        int width = 2 * w + PANEL_GAP + PANEL_GAP + bar + labels;
+        BufferedImage all = new BufferedImage(width, top + h + bottom, BufferedImage.TYPE_3BYTE_BGR);
+        Graphics2D g = all.createGraphics();
         g.setColor(Color.WHITE);
-        g.fillRect(0, 0, both.getWidth(), h);
-        g.drawImage(left.image(), 0, 0, null);
-        g.drawImage(right.image(), w + PANEL_GAP, 0, null);
+        g.fillRect(0, 0, all.getWidth(), all.getHeight());
+        g.drawImage(left.image(), 0, top, null);
+        g.drawImage(right.image(), w + PANEL_GAP, top, null);
+        int barX = 2 * w + 2 * PANEL_GAP;
+        int[] rgb = new int[3];
+        for (int y = 0; y < h; y++) {
+            HeatMap.jet(1f - (float) y / Math.max(1, h - 1), rgb);
+            g.setColor(new Color(rgb[0], rgb[1], rgb[2]));
+            g.drawLine(barX, top + y, barX + bar - 1, top + y);
+        }
+        int thresholdY = top + (int) Math.round((1 - Math.max(0, Math.min(1, p.threshold()))) * (h - 1));
+        g.setColor(Color.BLACK);
+        g.drawRect(barX, top, bar - 1, h - 1);
+        g.fillRect(barX - 3, thresholdY - 1, bar + 6, 3);
+        try {
+            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setColor(Color.BLACK);
+            fitted(g, "rough map (CLIP + UMCI)", "rough map", 2, text + 2, w - 4, text);
+            fitted(g, p.prompts() == null ? "final map (no SAM)" : "final map (after SAM)", "final map",
+                    w + PANEL_GAP + 2, text + 2, w - 4, text);
+            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, Math.min(text, labels / 2)));
+            g.drawString("1", barX + bar + 4, top + text);
+            g.drawString("0", barX + bar + 4, top + h - 2);
+            g.drawString(String.format(Locale.ROOT, "%.2f", p.threshold()), barX + bar + 4, thresholdY + text / 2);
+            fitted(g, String.format(Locale.ROOT, "score %.3f   threshold %.3f   %d region%s refined by SAM",
+                    p.score(), p.threshold(), p.regions(), p.regions() == 1 ? "" : "s"), String.format(Locale.ROOT,
+                    "score %.3f  thr %.2f", p.score(), p.threshold()), 2, top + h + text + 2, width - 4, text);
+        } catch (RuntimeException | Error e) {
+            // no fonts on this machine: the picture stays without text
+        }
         g.dispose();
-        return both;
+        return all;
     }
 }

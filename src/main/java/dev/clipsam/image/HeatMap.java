@@ -35,7 +35,7 @@ public final class HeatMap {
     }
 
     /** The jet colour of {@code v} (clamped to [0, 1]) as 0..255 RGB. */
-    static void jet(float v, int[] rgb) {
+    public static void jet(float v, int[] rgb) {
         double t = Float.isNaN(v) ? 0 : Math.min(1, Math.max(0, v));
         rgb[0] = channel(1.5 - Math.abs(4 * t - 3));
         rgb[1] = channel(1.5 - Math.abs(4 * t - 2));

@@ -49,7 +49,15 @@ public final class Overlay {
         Graphics2D g = graphics();
         g.setColor(BOX);
         g.setStroke(new BasicStroke(Math.max(1f, canvas.getWidth() / 400f)));
-        g.drawRect((int) Math.round(x0), (int) Math.round(y0), (int) Math.round(x1 - x0), (int) Math.round(y1 - y0));
+        // Kept inside the canvas: a box of the whole image is drawn along its edges, not outside them.
+        int w = canvas.getWidth();
+        int h = canvas.getHeight();
+        int line = Math.round(Math.max(1f, w / 400f));
+        int left = (int) Math.max(0, Math.min(w - line, Math.round(x0)));
+        int top = (int) Math.max(0, Math.min(h - line, Math.round(y0)));
+        int right = (int) Math.max(left, Math.min(w - line, Math.round(x1) - line));
+        int bottom = (int) Math.max(top, Math.min(h - line, Math.round(y1) - line));
+        g.drawRect(left, top, right - left, bottom - top);
         g.dispose();
         return this;
     }

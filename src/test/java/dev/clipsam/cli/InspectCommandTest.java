@@ -99,4 +99,25 @@ class InspectCommandTest {
         assertTrue(r.err().startsWith("clipsam: " + other + ": is a checkpoint, but not of a model clipsam knows"),
                 r.err());
     }
+
+    @Test
+    void describesAClipsamHead(@TempDir Path dir) throws IOException {
+        dev.clipsam.umci.HeadConfig config = new dev.clipsam.umci.HeadConfig(dev.clipsam.umci.HeadType.UMCI, 128, 32, 8,
+                java.util.List.of(3, 5), java.util.List.of(2, 4), java.util.List.of(0.1, 0.7));
+        dev.clipsam.umci.HeadDescription d = new dev.clipsam.umci.HeadDescription(config, 56,
+                new dev.clipsam.umci.HeadDescription.ClipIdentity("clip.pt", "ab".repeat(32), "ViT-w128/14", 128, 32, 14,
+                        "fp32", "quick_gelu"), "winclip", java.util.List.of("bottle"), 0.42,
+                new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("epochs", 2));
+        Path file = dir.resolve("head.safetensors");
+        try (dev.clipsam.umci.AnomalyHead head = dev.clipsam.umci.AnomalyHead.create(config, 1)) {
+            dev.clipsam.umci.HeadFile.save(file, head, d);
+        }
+        CliRunner.Result r = CliRunner.run("inspect", file.toString());
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("clipsam anomaly head (clipsam-head/1), umci"), r.out());
+        assertTrue(r.out().contains("CLIP blocks [2, 4]"), r.out());
+        assertTrue(r.out().contains("clip.pt (SHA-256 " + "ab".repeat(32) + ")"), r.out());
+        assertTrue(r.out().contains("threshold    0.4200"), r.out());
+        assertTrue(r.out().contains("classes      bottle"), r.out());
+    }
 }
