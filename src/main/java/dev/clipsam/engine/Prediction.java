@@ -30,6 +30,12 @@ public record Prediction(int grid, float[] rough, float[] finalMap, RegionPrompt
         }
     }
 
+    /** The same prediction judged at another mask threshold (the maps do not depend on it). */
+    public Prediction withThreshold(double other) {
+        return new Prediction(grid, rough, finalMap, prompts, samScores, score, topMean, other, imageWidth,
+                imageHeight, timings);
+    }
+
     /** How many regions of the rough map SAM refined. */
     public int regions() {
         return prompts == null ? 0 : prompts.boxes().size();

@@ -71,6 +71,26 @@ public final class ImageFiles {
         }
     }
 
+    /**
+     * Decodes an image held in memory (an upload), with the same bounds and checks as {@link #read(Path)}.
+     *
+     * @param name how messages name it
+     */
+    public static Image8 read(byte[] bytes, String name) {
+        Path label = Path.of(name);
+        BufferedImage image;
+        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            image = decode(in, label);
+        } catch (IOException e) {
+            throw new ImageReadException(label, "cannot be decoded as an image (" + e.getMessage() + ")", e);
+        }
+        try {
+            return toImage8(image);
+        } catch (RuntimeException e) {
+            throw new ImageReadException(label, "has an unsupported pixel layout (" + e.getMessage() + ")", e);
+        }
+    }
+
     private static BufferedImage decode(Path file) {
         if (!Files.exists(file)) {
             throw new ImageReadException(file, "file not found");
@@ -79,6 +99,16 @@ public final class ImageFiles {
             throw new ImageReadException(file, "is a directory, not an image");
         }
         try (ImageInputStream in = ImageIO.createImageInputStream(file.toFile())) {
+            return decode(in, file);
+        } catch (NoSuchFileException e) {
+            throw new ImageReadException(file, "file not found");
+        } catch (IOException e) {
+            throw new ImageReadException(file, "cannot be decoded as an image (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static BufferedImage decode(ImageInputStream in, Path file) {
+        try {
             Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
             if (readers == null || !readers.hasNext()) {
                 throw new ImageReadException(file, "is not an image in a supported format (PNG, JPEG, BMP, GIF, TIFF)");
@@ -107,8 +137,6 @@ public final class ImageFiles {
             } finally {
                 reader.dispose();
             }
-        } catch (NoSuchFileException e) {
-            throw new ImageReadException(file, "file not found");
         } catch (IOException | RuntimeException e) {
             if (e instanceof ImageReadException r) {
                 throw r;

@@ -25,6 +25,28 @@ public final class ImageWriter {
         });
     }
 
+    /** An image as the bytes of a PNG file. */
+    public static byte[] png(BufferedImage image) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            if (!ImageIO.write(image, "png", out)) {
+                throw new IOException("no PNG writer available");
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A binary mask as 8-bit grey: 255 inside, 0 outside. */
+    public static Image8 maskImage(boolean[] mask, int width, int height) {
+        byte[] grey = new byte[width * height];
+        for (int i = 0; i < grey.length; i++) {
+            grey[i] = mask[i] ? (byte) 255 : 0;
+        }
+        return new Image8(width, height, 1, grey);
+    }
+
     /** A binary mask as an 8-bit grey PNG: 255 inside, 0 outside. */
     public static void writeMask(Path file, boolean[] mask, int width, int height) throws IOException {
         byte[] grey = new byte[width * height];

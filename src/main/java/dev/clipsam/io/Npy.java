@@ -141,7 +141,26 @@ public record Npy(DType dtype, long[] shape, ByteBuffer data) {
         write(file, new Npy(DType.FLOAT32, shape, data));
     }
 
+    /** A float32 array as the bytes of an {@code .npy} file. */
+    public static byte[] bytes(float[] values, long... shape) {
+        ByteBuffer data = ByteBuffer.allocate(values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        data.asFloatBuffer().put(values);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(values.length * 4 + 128);
+        try {
+            write(out, new Npy(DType.FLOAT32, shape, data));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
     public static void write(Path file, Npy array) throws IOException {
+        try (OutputStream out = Files.newOutputStream(file)) {
+            write(out, array);
+        }
+    }
+
+    private static void write(OutputStream out, Npy array) throws IOException {
         String descr = switch (array.dtype) {
             case FLOAT32 -> "<f4";
             case FLOAT64 -> "<f8";
@@ -158,14 +177,12 @@ public record Npy(DType dtype, long[] shape, ByteBuffer data) {
         int total = 10 + header.length() + 1;
         int padded = (total + 63) / 64 * 64;
         header = header + " ".repeat(padded - total) + "\n";
-        try (OutputStream out = Files.newOutputStream(file)) {
-            out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
-            out.write(header.length() & 0xff);
-            out.write(header.length() >>> 8);
-            out.write(header.getBytes(StandardCharsets.ISO_8859_1));
-            byte[] raw = new byte[array.data.remaining()];
-            array.data.duplicate().get(raw);
-            out.write(raw);
-        }
+        out.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        out.write(header.length() & 0xff);
+        out.write(header.length() >>> 8);
+        out.write(header.getBytes(StandardCharsets.ISO_8859_1));
+        byte[] raw = new byte[array.data.remaining()];
+        array.data.duplicate().get(raw);
+        out.write(raw);
     }
 }

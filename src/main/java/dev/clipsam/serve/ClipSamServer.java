@@ -1,0 +1,383 @@
+package dev.clipsam.serve;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.ModelIdentity;
+import dev.clipsam.engine.Prediction;
+import dev.clipsam.engine.PredictionWriter;
+import dev.clipsam.image.Image8;
+import dev.clipsam.image.ImageFiles;
+import dev.clipsam.image.ImageReadException;
+import dev.clipsam.image.ImageWriter;
+import dev.clipsam.io.Npy;
+import dev.clipsam.mmr.RegionPrompts;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.UploadedFile;
+import io.javalin.http.staticfiles.Location;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * ClipSAM over HTTP (Javalin 7 on Jetty 12): engines opened once and shared by the requests, a bounded queue in
+ * front of them, results kept for a while under an id, Prometheus metrics, and a page to try images on. Every
+ * prediction goes through {@link ClipSam#predict}: the server adds transport, not a second prediction path.
+ *
+ * <p>{@code POST /v1/predict} takes a multipart form (field {@code image}, optional {@code class_name},
+ * {@code threshold}) or a raw image body with the options as query parameters; bad requests are answered with a
+ * status and {@code {"error": "..."}} and the server keeps serving.
+ */
+public final class ClipSamServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClipSamServer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A kept result: what {@code /v1/results/{id}/...} serves. */
+    private record Stored(byte[] mask, byte[] overlay, byte[] map) {
+    }
+
+    /** A request's answer or its refusal. */
+    static final class HttpError extends RuntimeException {
+        final int status;
+
+        HttpError(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+    }
+
+    private final ServerOptions options;
+    private final BlockingQueue<ClipSam> engines;
+    private final ModelIdentity identity;
+    private final double defaultThreshold;
+    private final ExecutorService workers;
+    private final Semaphore admission;
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final Map<String, Stored> results;
+    private final PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Javalin app;
+
+    /** @param engines one per worker, opened by the caller, closed with the server */
+    public ClipSamServer(ServerOptions options, List<ClipSam> engines) {
+        if (engines.size() != options.workers()) {
+            throw new IllegalArgumentException("one engine per worker: " + options.workers() + " workers, "
+                    + engines.size() + " engines");
+        }
+        this.options = options;
+        this.engines = new ArrayBlockingQueue<>(engines.size(), false, engines);
+        this.identity = engines.get(0).identity();
+        this.defaultThreshold = engines.get(0).threshold();
+        this.workers = Executors.newFixedThreadPool(options.workers(), r -> {
+            Thread t = new Thread(r, "clipsam-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        this.admission = new Semaphore(options.workers() + options.queue());
+        this.results = new LinkedHashMap<>(16, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Stored> eldest) {
+                return size() > options.keepResults();
+            }
+        };
+        metrics.gauge("clipsam_queue_depth", waiting);
+        this.app = Javalin.create(config -> {
+            config.jetty.host = options.host();
+            config.jetty.port = options.port();
+            config.http.maxRequestSize = options.maxImageBytes() + 64 * 1024;
+            config.jetty.multipartConfig.maxFileSize(options.maxImageBytes(), io.javalin.config.SizeUnit.BYTES);
+            config.jetty.multipartConfig.maxTotalRequestSize(options.maxImageBytes() + 64 * 1024,
+                    io.javalin.config.SizeUnit.BYTES);
+            config.staticFiles.add(staticFiles -> {
+                staticFiles.hostedPath = "/";
+                staticFiles.directory = "/dev/clipsam/serve/web";
+                staticFiles.location = Location.CLASSPATH;
+            });
+            config.routes.before("/v1/*", this::authorise);
+            config.routes.post("/v1/predict", this::predict);
+            config.routes.get("/v1/results/{id}/{file}", this::result);
+            config.routes.get("/v1/models", ctx -> ctx.json(models()));
+            config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
+            config.routes.get("/readyz", this::ready);
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
+            config.routes.exception(HttpError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
+            config.routes.exception(ImageReadException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal error: " + e);
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null) {
+                    error(ctx, 404, "no such resource: " + ctx.path());
+                }
+            });
+            config.routes.error(413, "*", ctx -> error(ctx, 413, "request larger than --max-image-mb ("
+                    + options.maxImageBytes() / (1024 * 1024) + " MB)"));
+        });
+    }
+
+    /** Starts listening; returns the port (useful with port 0). */
+    public int start() {
+        app.start();
+        LOG.info("clipsam serve listening on http://{}:{} ({} workers, queue {})", options.host(), app.port(),
+                options.workers(), options.queue());
+        return app.port();
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private void authorise(Context ctx) {
+        String key = options.apiKey();
+        if (key == null) {
+            return;
+        }
+        String bearer = ctx.header("Authorization");
+        String given = bearer != null && bearer.startsWith("Bearer ") ? bearer.substring(7) : ctx.header("X-API-Key");
+        if (!key.equals(given)) {
+            throw new HttpError(401, "missing or wrong API key (Authorization: Bearer <key>, or X-API-Key)");
+        }
+    }
+
+    private void predict(Context ctx) throws Exception {
+        Timer.Sample total = Timer.start(metrics);
+        String status = "200";
+        try {
+            byte[] bytes;
+            String name;
+            UploadedFile upload = ctx.isMultipartFormData() ? ctx.uploadedFile("image") : null;
+            if (ctx.isMultipartFormData()) {
+                if (upload == null) {
+                    throw new HttpError(400, "the form has no 'image' file field");
+                }
+                try (InputStream in = upload.content()) {
+                    bytes = in.readAllBytes();
+                }
+                name = upload.filename();
+            } else {
+                String type = ctx.contentType() == null ? "" : ctx.contentType().toLowerCase(Locale.ROOT);
+                if (!type.startsWith("image/")) {
+                    throw new HttpError(415, "send an image (multipart field 'image', or a body of type image/png,"
+                            + " image/jpeg, image/bmp or image/tiff), not '" + type + "'");
+                }
+                bytes = ctx.bodyAsBytes();
+                name = "upload";
+            }
+            if (bytes.length == 0) {
+                throw new HttpError(400, "the image is empty");
+            }
+            if (bytes.length > options.maxImageBytes()) {
+                throw new HttpError(413, "image of " + bytes.length + " bytes, more than --max-image-mb allows");
+            }
+            String className = parameter(ctx, "class_name");
+            Double threshold = fraction(parameter(ctx, "threshold"), "threshold");
+            boolean inline = "true".equalsIgnoreCase(ctx.queryParam("inline"));
+            Image8 image = ImageFiles.read(bytes, name);
+            Prediction p = run(image, className);
+            if (threshold != null) {
+                p = p.withThreshold(threshold);
+            }
+            ctx.json(answer(p, image, className, inline));
+        } catch (HttpError e) {
+            status = String.valueOf(e.status);
+            throw e;
+        } catch (ImageReadException e) {
+            status = "400";
+            throw e;
+        } finally {
+            total.stop(metrics.timer("clipsam_request_seconds", "endpoint", "predict", "status", status));
+            metrics.counter("clipsam_requests_total", "endpoint", "predict", "status", status).increment();
+        }
+    }
+
+    /** One prediction on a free engine: admitted within the queue's bound, answered within the timeout. */
+    private Prediction run(Image8 image, String className) throws Exception {
+        if (!admission.tryAcquire()) {
+            metrics.counter("clipsam_rejections_total", "reason", "queue_full").increment();
+            throw new HttpError(503, "busy: " + options.workers() + " predictions running and " + options.queue()
+                    + " waiting; try again shortly");
+        }
+        waiting.incrementAndGet();
+        try {
+            Future<Prediction> f = workers.submit(() -> {
+                waiting.decrementAndGet();
+                ClipSam engine = engines.take();
+                try {
+                    return engine.predict(image, className);
+                } finally {
+                    engines.put(engine);
+                }
+            });
+            try {
+                return f.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                f.cancel(false);
+                metrics.counter("clipsam_rejections_total", "reason", "timeout").increment();
+                throw new HttpError(504, "no answer within --timeout " + options.timeout().toSeconds() + " s");
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            }
+        } finally {
+            admission.release();
+        }
+    }
+
+    private ObjectNode answer(Prediction p, Image8 image, String className, boolean inline) {
+        Prediction.AtImageSize full = p.atImageSize();
+        byte[] mask = ImageWriter.png(ImageWriter.toBufferedImage(ImageWriter.maskImage(full.mask(), image.width(),
+                image.height())));
+        byte[] overlay = ImageWriter.png(PredictionWriter.overlay(image, p, full));
+        byte[] map = Npy.bytes(p.finalMap(), p.grid(), p.grid());
+        String id = UUID.randomUUID().toString();
+        synchronized (results) {
+            results.put(id, new Stored(mask, overlay, map));
+        }
+        for (Map.Entry<String, Double> t : Map.of("clip", p.timings().clip(), "head", p.timings().head(),
+                "sam_encoder", p.timings().samEncoder(), "sam_decoder", p.timings().samDecoder()).entrySet()) {
+            metrics.timer("clipsam_stage_seconds", "stage", t.getKey()).record((long) (t.getValue() * 1e9),
+                    TimeUnit.NANOSECONDS);
+        }
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", id);
+        o.put("class_name", className == null || className.isBlank() ? "object" : className);
+        o.put("score", p.score());
+        o.put("score_top100_mean", p.topMean());
+        o.put("defect_fraction", full.defectFraction());
+        o.put("threshold", p.threshold());
+        o.put("grid", p.grid());
+        o.put("width", image.width());
+        o.put("height", image.height());
+        ArrayNode regions = o.putArray("regions");
+        if (p.prompts() != null) {
+            List<RegionPrompts.Box> boxes = p.prompts().boxes();
+            for (int b = 0; b < boxes.size(); b++) {
+                ObjectNode r = regions.addObject();
+                ArrayNode box = r.putArray("box");
+                for (double v : boxes.get(b).xyxy()) {
+                    box.add(v);
+                }
+                ArrayNode points = r.putArray("points");
+                RegionPrompts.PointSet set = p.prompts().pointSets().get(Math.min(b, p.prompts().pointSets().size() - 1));
+                for (int k = 0; k < set.xy().length; k += 2) {
+                    points.addArray().add(set.xy()[k]).add(set.xy()[k + 1]);
+                }
+                ArrayNode sam = r.putArray("sam_scores");
+                for (int m = 0; m < 3 && 3 * b + m < p.samScores().length; m++) {
+                    sam.add(p.samScores()[3 * b + m]);
+                }
+            }
+        }
+        ObjectNode seconds = o.putObject("seconds");
+        seconds.put("clip", p.timings().clip());
+        seconds.put("head", p.timings().head());
+        seconds.put("sam_encoder", p.timings().samEncoder());
+        seconds.put("sam_decoder", p.timings().samDecoder());
+        seconds.put("total", p.timings().total());
+        o.set("model", models());
+        ObjectNode urls = o.putObject("urls");
+        for (String file : List.of("mask.png", "overlay.png", "map.npy")) {
+            urls.put(file.substring(0, file.indexOf('.')), "/v1/results/" + id + "/" + file);
+        }
+        if (inline) {
+            o.put("mask_png_base64", Base64.getEncoder().encodeToString(mask));
+            o.put("overlay_png_base64", Base64.getEncoder().encodeToString(overlay));
+        }
+        return o;
+    }
+
+    private void result(Context ctx) {
+        Stored s;
+        synchronized (results) {
+            s = results.get(ctx.pathParam("id"));
+        }
+        if (s == null) {
+            throw new HttpError(404, "no result " + ctx.pathParam("id") + " (evicted, or never made)");
+        }
+        switch (ctx.pathParam("file")) {
+            case "mask.png" -> ctx.contentType("image/png").result(s.mask());
+            case "overlay.png" -> ctx.contentType("image/png").result(s.overlay());
+            case "map.npy" -> ctx.contentType("application/octet-stream").result(s.map());
+            default -> throw new HttpError(404, "a result has mask.png, overlay.png and map.npy");
+        }
+    }
+
+    private void ready(Context ctx) {
+        boolean room = admission.availablePermits() > 0;
+        ctx.status(room ? 200 : 503).json(Map.of("status", room ? "ready" : "busy", "workers", options.workers(),
+                "waiting", waiting.get()));
+    }
+
+    private ObjectNode models() {
+        ObjectNode m = JSON.createObjectNode();
+        m.put("clip", identity.clip());
+        m.put("clip_sha256", identity.clipSha256());
+        m.put("sam", identity.sam());
+        m.put("head", identity.head());
+        m.put("precision", identity.precision());
+        m.put("image_size", identity.imageSize());
+        m.put("default_threshold", defaultThreshold);
+        return m;
+    }
+
+    private static String parameter(Context ctx, String name) {
+        String v = ctx.isMultipartFormData() ? ctx.formParam(name) : null;
+        return v != null ? v : ctx.queryParam(name);
+    }
+
+    private static Double fraction(String text, String name) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            double v = Double.parseDouble(text);
+            if (v >= 0 && v <= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new HttpError(400, name + " '" + text + "' is not a number in [0, 1]");
+    }
+
+    private static void error(Context ctx, int status, String message) {
+        ctx.status(status).json(Map.of("error", message.replaceAll("\\s+", " ")));
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+        workers.shutdownNow();
+        List<ClipSam> all = new ArrayList<>();
+        engines.drainTo(all);
+        all.forEach(ClipSam::close);
+        metrics.close();
+    }
+}

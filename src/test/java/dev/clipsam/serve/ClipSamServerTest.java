@@ -1,0 +1,191 @@
+package dev.clipsam.serve;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.clipsam.data.SyntheticDataset;
+import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.EngineOptions;
+import dev.clipsam.image.Image8;
+import dev.clipsam.image.ImageFiles;
+import dev.clipsam.io.Npy;
+import dev.clipsam.testing.TinyModels;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code clipsam serve} for real, over loopback: the tiny models in the training-free mode (references from a
+ * synthetic class), requests as a camera PC would send them, and bad requests that get a status and a one-line
+ * JSON error while the server keeps serving.
+ */
+@Tag("slow")
+class ClipSamServerTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+    @TempDir
+    static Path dir;
+    static ClipSamServer server;
+    static String base;
+    static byte[] png;
+    static Image8 image;
+
+    @BeforeAll
+    static void start() throws IOException {
+        SyntheticDataset.write(dir.resolve("data"), new SyntheticDataset.Spec(1, 3, 2, 96, 1));
+        Path good;
+        Path defect;
+        try (Stream<Path> files = Files.walk(dir.resolve("data"))) {
+            List<Path> all = files.filter(Files::isRegularFile).sorted().toList();
+            good = all.stream().filter(p -> p.toString().contains("/good/")).findFirst().orElseThrow().getParent();
+            defect = all.stream().filter(ImageFiles::hasImageExtension).filter(p -> !p.toString().contains("/good/")
+                    && !p.toString().contains("ground_truth"))
+                    .findFirst().orElseThrow();
+        }
+        png = Files.readAllBytes(defect);
+        image = ImageFiles.read(defect);
+        EngineOptions options = EngineOptions.builder().clip(TinyModels.clipTorchScript())
+                .sam(TinyModels.samCheckpoint()).refs(List.of(good)).imageSize(TinyModels.clipImageSize())
+                .stages(Arrays.stream(TinyModels.clipStages().split(",")).map(Integer::valueOf).toList()).build();
+        server = new ClipSamServer(new ServerOptions("127.0.0.1", 0, 1, 2, 200_000, 8, Duration.ofSeconds(60), null),
+                List.of(ClipSam.open(options)));
+        base = "http://127.0.0.1:" + server.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static HttpResponse<byte[]> send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        return HTTP.send(request.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static HttpResponse<byte[]> get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(base + path)));
+    }
+
+    private static JsonNode json(HttpResponse<byte[]> r) throws IOException {
+        return JSON.readTree(r.body());
+    }
+
+    /** A multipart form with an image field and text fields. */
+    private static HttpRequest.Builder multipart(byte[] file, String... fields) throws IOException {
+        String boundary = "clipsam-test-boundary";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        if (file != null) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"part.png\"\r\n"
+                    + "Content-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.write(file);
+            body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        for (int i = 0; i < fields.length; i += 2) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n"
+                    + fields[i + 1] + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(base + "/v1/predict"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    }
+
+    private static void assertError(HttpResponse<byte[]> r, int status, String text) throws IOException {
+        assertEquals(status, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        JsonNode error = json(r);
+        assertTrue(error.path("error").asText().contains(text), error.toString());
+        assertEquals(1, error.size(), "one field: " + error);
+    }
+
+    @Test
+    void predictsAFormUploadAndServesItsFiles() throws Exception {
+        HttpResponse<byte[]> r = send(multipart(png, "class_name", "fabric"));
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        JsonNode answer = json(r);
+        assertEquals("fabric", answer.path("class_name").asText());
+        assertTrue(answer.path("score").asDouble() >= 0 && answer.path("score").asDouble() <= 1);
+        assertEquals(0.5, answer.path("threshold").asDouble(), "the calibrated references' default");
+        assertTrue(answer.path("seconds").path("total").asDouble() > 0);
+        assertEquals(TinyModels.clipSha256(TinyModels.clipTorchScript()),
+                answer.path("model").path("clip_sha256").asText());
+        Image8 mask = ImageFiles.read(get(answer.path("urls").path("mask").asText()).body(), "mask.png");
+        assertEquals(image.width(), mask.width());
+        assertEquals(image.height(), mask.height());
+        assertEquals(200, get(answer.path("urls").path("overlay").asText()).statusCode());
+        Path map = Files.write(dir.resolve("map.npy"), get(answer.path("urls").path("map").asText()).body());
+        int grid = answer.path("grid").asInt();
+        assertEquals(grid * grid, Npy.read(map).floats().length);
+    }
+
+    @Test
+    void predictsARawBodyWithQueryOptions() throws Exception {
+        HttpResponse<byte[]> r = send(HttpRequest.newBuilder(URI.create(base + "/v1/predict?threshold=0.2&inline=true"))
+                .header("Content-Type", "image/png").POST(HttpRequest.BodyPublishers.ofByteArray(png)));
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        JsonNode answer = json(r);
+        assertEquals(0.2, answer.path("threshold").asDouble());
+        byte[] mask = java.util.Base64.getDecoder().decode(answer.path("mask_png_base64").asText());
+        assertEquals(image.width(), ImageFiles.read(mask, "inline mask").width());
+    }
+
+    @Test
+    void badRequestsGetAStatusAndOneLineOfJsonAndTheServerGoesOn() throws Exception {
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "text/plain")
+                .POST(HttpRequest.BodyPublishers.ofString("hello"))), 415, "send an image");
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofString("not a png"))), 400, "not an image");
+        assertError(send(multipart(null, "class_name", "x")), 400, "no 'image' file field");
+        assertError(send(multipart(png, "threshold", "2")), 400, "threshold '2' is not a number in [0, 1]");
+        assertError(get("/v1/results/nothing/mask.png"), 404, "no result nothing");
+        byte[] big = new byte[300_000];
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "");
+        assertEquals(200, get("/healthz").statusCode(), "still serving");
+        assertEquals(200, send(multipart(png)).statusCode(), "still predicting");
+        String metrics = new String(get("/metrics").body(), StandardCharsets.UTF_8);
+        assertTrue(metrics.contains("clipsam_requests_total{endpoint=\"predict\",status=\"415\"}"), metrics);
+        assertTrue(metrics.contains("clipsam_stage_seconds"), metrics);
+    }
+
+    @Test
+    void modelsHealthAndReadiness() throws Exception {
+        assertEquals("ok", json(get("/healthz")).path("status").asText());
+        assertEquals("ready", json(get("/readyz")).path("status").asText());
+        JsonNode models = json(get("/v1/models"));
+        assertTrue(models.path("head").asText().contains("reference images"), models.toString());
+    }
+
+    @Test
+    void thePageLoadsItsModelsInChromium() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        assumeTrue(Files.isExecutable(chromium), "needs Debian's chromium at " + chromium);
+        Process p = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--user-data-dir=" + dir.resolve("profile"), "--virtual-time-budget=5000",
+                "--dump-dom", base + "/").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String dom = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(90, TimeUnit.SECONDS));
+        assertTrue(dom.contains("CLIP ViT"), "the page's script fetched /v1/models: " + dom);
+        assertTrue(dom.contains("id=\"threshold\""), dom);
+    }
+}
