@@ -90,6 +90,11 @@ final class EvalCommand implements Callable<Integer> {
             + " again.")
     boolean resume;
 
+    @Option(names = "--refs-per-class", paramLabel = "K", description = "The few-shot protocol: K normal images of"
+            + " each class as references (MVTec train/good, VisA train rows; else the first K normal test images,"
+            + " which are then not scored); with or without --head.")
+    Integer refsPerClass;
+
     @Option(names = "--overwrite", description = "Write into an output folder that is not empty.")
     boolean overwrite;
 
@@ -103,15 +108,26 @@ final class EvalCommand implements Callable<Integer> {
         if (resume && noMaps) {
             throw new UserInputException("--resume continues from the maps of an earlier run; drop --no-maps");
         }
-        if (models.head == null || !models.refs.isEmpty()) {
-            throw new UserInputException("eval needs --head (references per class, --refs-per-class, are not there"
-                    + " yet; predict takes --refs)");
+        if (!models.refs.isEmpty()) {
+            throw new UserInputException("eval takes references per class with --refs-per-class K, not --refs");
         }
-        models.options(mmr, null, useSam);   // every option checked before any file is read
+        if (ablation != null && models.head == null) {
+            throw new UserInputException("--ablation " + ablation.id() + " compares heads; give --head");
+        }
+        if (refsPerClass != null && refsPerClass < 1) {
+            throw new UserInputException("--refs-per-class " + refsPerClass + " must be at least 1");
+        }
+        if (models.head == null && refsPerClass == null) {
+            throw new UserInputException("eval needs a trained head (--head) or references (--refs-per-class K), or"
+                    + " both");
+        }
+        models.options(mmr, null, useSam, List.of(Path.of("placeholder")));   // every option checked first
         Dataset data = dataset.scan();
         if (data.all().isEmpty()) {
             throw new UserInputException(dataset.root + ": no images to evaluate");
         }
+        int k = refsPerClass == null ? 0 : refsPerClass;
+        List<Path> firstRefs = k == 0 ? List.of() : data.references(data.classNames().get(0), k).images();
         if (!overwrite && !resume) {
             OutputFolder.requireEmpty(out, "use --overwrite to replace its report, or --resume to continue the run in"
                     + " it");
@@ -121,8 +137,8 @@ final class EvalCommand implements Callable<Integer> {
         PrintWriter console = spec.commandLine().getOut();
         Evaluation.Result result;
         Map<String, String> provenance;
-        try (ClipSam engine = models.open(mmr, null, useSam)) {
-            HeadType type = engine.headConfig().type();
+        try (ClipSam engine = models.open(mmr, null, useSam, firstRefs)) {
+            HeadType type = engine.headConfig() == null ? null : engine.headConfig().type();
             if (ablation != null && type != ablation.head) {
                 throw new UserInputException("--ablation " + ablation.id() + " needs a " + ablation.head.id()
                         + " head (clipsam train --head " + ablation.head.id() + "); " + models.head + " is a "
@@ -145,7 +161,7 @@ final class EvalCommand implements Callable<Integer> {
                             public void imageDone() {
                                 bar.step();
                             }
-                        });
+                        }, k);
             }
         }
         if (result.reused() > 0) {
@@ -170,7 +186,11 @@ final class EvalCommand implements Callable<Integer> {
         int s = engine.grid();
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("data", dataset.root.toAbsolutePath() + " (" + dataset.format.id() + ")");
-        provenance.put("head", models.head.toAbsolutePath() + " (" + engine.headConfig().type().id() + ")");
+        provenance.put("head", models.head == null ? "none" : models.head.toAbsolutePath() + " ("
+                + engine.headConfig().type().id() + ")");
+        if (refsPerClass != null) {
+            provenance.put("references", refsPerClass + " normal images per class (" + models.combine + ")");
+        }
         provenance.put("clip", models.clipFile().toAbsolutePath() + " (" + engine.clipConfig().name() + ", "
                 + models.precision.name().toLowerCase(Locale.ROOT) + ")");
         provenance.put("MMR", useSam ? "SAM " + models.samFile().toAbsolutePath() + ", thr " + mmr.threshold

@@ -48,6 +48,11 @@ final class ModelOptions {
 
     /** The engine's options; a bad value is one line naming the option. */
     EngineOptions options(MmrOptions mmr, Double threshold, boolean useSam) {
+        return options(mmr, threshold, useSam, refs);
+    }
+
+    /** The same with other references than {@code --refs} (the few-shot evaluation's first class). */
+    EngineOptions options(MmrOptions mmr, Double threshold, boolean useSam, List<Path> refs) {
         if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
             throw new UserInputException("--threshold " + threshold + " is not a number in [0, 1]");
         }
@@ -77,6 +82,10 @@ final class ModelOptions {
     /** Opens the engine: the head, the CLIP it was trained on (refusing another), SAM unless it is off. */
     ClipSam open(MmrOptions mmr, Double threshold, boolean useSam) throws IOException {
         return ClipSam.open(options(mmr, threshold, useSam));
+    }
+
+    ClipSam open(MmrOptions mmr, Double threshold, boolean useSam, List<Path> refs) throws IOException {
+        return ClipSam.open(options(mmr, threshold, useSam, refs));
     }
 
     Path clipFile() {

@@ -53,6 +53,23 @@ public final class Dataset {
         return problems;
     }
 
+    /**
+     * K normal reference images of a class for the few-shot protocol, as APRIL-GAN takes them: MVTec AD's
+     * {@code train/good}, VisA's train rows; for layouts without a training split, the first K normal test images,
+     * which are then not scored ({@code fromTest}).
+     */
+    public record References(List<Path> images, boolean fromTest) {
+    }
+
+    public References references(String className, int k) {
+        List<Path> train = DatasetScanner.trainNormals(this, className);
+        if (!train.isEmpty()) {
+            return new References(train.subList(0, Math.min(k, train.size())), false);
+        }
+        List<Path> normal = samples(className).stream().filter(s -> !s.anomalous()).map(Sample::image).toList();
+        return new References(normal.subList(0, Math.min(k, normal.size())), true);
+    }
+
     /** The same dataset restricted to some classes (unknown names are problems). */
     public Dataset only(List<String> names) {
         if (names == null || names.isEmpty()) {

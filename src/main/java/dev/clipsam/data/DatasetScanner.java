@@ -250,6 +250,32 @@ final class DatasetScanner {
         }
     }
 
+    /** The normal images of a class's training split (MVTec AD {@code train/good}, VisA train rows), sorted. */
+    static List<Path> trainNormals(Dataset data, String className) {
+        Path root = data.root();
+        if (data.format() == DatasetFormat.MVTEC) {
+            Path good = root.resolve(className).resolve("train").resolve("good");
+            return Files.isDirectory(good) ? images(good) : List.of();
+        }
+        if (data.format() == DatasetFormat.VISA) {
+            List<Path> out = new ArrayList<>();
+            Path csv = root.resolve("split_csv").resolve("1cls.csv");
+            try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
+                for (CSVRecord row : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get()
+                        .parse(in)) {
+                    if (row.get("split").trim().equals("train") && row.get("object").trim().equals(className)
+                            && !row.get("label").trim().equalsIgnoreCase("anomaly")) {
+                        out.add(root.resolve(row.get("image").trim()));
+                    }
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                throw new DatasetException(csv + ": cannot be read as the VisA split file (" + e.getMessage() + ")");
+            }
+            return out;
+        }
+        return List.of();
+    }
+
     /** Every image must be readable, and its mask the image's size. */
     private void checkSizes() {
         for (List<Sample> samples : classes.values()) {

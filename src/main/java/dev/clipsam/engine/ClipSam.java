@@ -56,14 +56,15 @@ public final class ClipSam implements AutoCloseable {
 
     private final ClipStages clip;
     private final AnomalyHead head;
-    private final ReferenceMemory references;
+    private ReferenceMemory references;
+    private final ReferenceMemory.Combine combine;
     private final PromptEnsemble prompts;
     private final SamPredictor sam;
     private final MaskRefinement mmr;
     private final double threshold;
     private final HeadDescription description;
     private final ModelIdentity identity;
-    private final List<AutoCloseable> owned;
+    private final List<AutoCloseable> owned;   // closed in order by close()
     private final Map<String, float[]> textByClass = new HashMap<>();
 
     /**
@@ -90,6 +91,7 @@ public final class ClipSam implements AutoCloseable {
         this.clip = clip;
         this.head = head;
         this.references = references;
+        this.combine = references != null ? references.combine() : ReferenceMemory.Combine.MEAN;
         this.prompts = prompts;
         this.sam = sam;
         this.mmr = new MaskRefinement(mmr);
@@ -97,7 +99,7 @@ public final class ClipSam implements AutoCloseable {
         this.description = description;
         this.identity = identity != null ? identity : new ModelIdentity(clip.clip().config().name(), "", sam == null
                 ? "none" : "SAM", head == null ? "none" : head.config().type().id(), "fp32", clip.imageSize());
-        this.owned = List.copyOf(owned);
+        this.owned = new ArrayList<>(owned);
     }
 
     /**
@@ -273,6 +275,24 @@ public final class ClipSam implements AutoCloseable {
     /** The head's configuration, or null in the training-free mode. */
     public HeadConfig headConfig() {
         return head == null ? null : head.config();
+    }
+
+    /**
+     * Replaces the reference images (e.g. per class, as the few-shot evaluation does): their tokens are computed
+     * now, at the engine's stages and size; an unreadable image is refused by name.
+     */
+    public synchronized void useReferences(List<Path> files) {
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no reference images");
+        }
+        ReferenceMemory fresh = references(clip, files, combine);
+        ReferenceMemory old = references;
+        references = fresh;
+        if (old != null) {
+            owned.remove(old);
+            old.close();
+        }
+        owned.add(fresh);
     }
 
     /** The references' memory, or null without references. */

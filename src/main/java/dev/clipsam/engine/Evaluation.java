@@ -86,6 +86,16 @@ public final class Evaluation {
      * @param resume read the maps already in {@code maps} instead of predicting their images
      */
     public Result run(Dataset data, MapStore maps, boolean resume, Listener listener) throws IOException {
+        return run(data, maps, resume, listener, 0);
+    }
+
+    /**
+     * Evaluates every image of the dataset; with {@code refsPerClass} K > 0, the few-shot protocol: each class is
+     * scored with K of its own normal images as references ({@link Dataset#references}); references taken from
+     * the test images are not scored.
+     */
+    public Result run(Dataset data, MapStore maps, boolean resume, Listener listener, int refsPerClass)
+            throws IOException {
         int s = engine.grid();
         List<String> problems = new ArrayList<>(data.problems());
         List<ClassMetrics> classes = new ArrayList<>();
@@ -94,6 +104,18 @@ public final class Evaluation {
         for (String cls : data.classNames()) {
             listener.classStarted(cls);
             List<Sample> samples = data.samples(cls);
+            if (refsPerClass > 0) {
+                Dataset.References refs = data.references(cls, refsPerClass);
+                if (refs.images().isEmpty()) {
+                    problems.add(data.root() + ": class " + cls + " has no normal image to take as a reference");
+                    continue;
+                }
+                engine.useReferences(refs.images());
+                if (refs.fromTest()) {
+                    java.util.Set<Path> taken = new java.util.HashSet<>(refs.images());
+                    samples = samples.stream().filter(x -> !taken.contains(x.image())).toList();
+                }
+            }
             ClassAccumulator accumulator = new ClassAccumulator(cls, (long) samples.size() * s * s);
             for (Sample sample : samples) {
                 if (sample.anomalous() && sample.mask() == null) {

@@ -283,6 +283,9 @@ class PipelineCommandsTest {
                 out.toString(), "--no-sam", "--resume", "--class-name", "wood"));
         assertEquals(2, other.exit());
         assertTrue(other.err().contains("class_name was 'object', now 'wood'"), other.err());
+        try (Stream<Path> files = Files.walk(out)) {   // the dataset again as it was, for the tests after this one
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
     }
 
     @Test
@@ -306,6 +309,26 @@ class PipelineCommandsTest {
                 dir.resolve("nothing").toString());
         assertEquals(2, none.exit());
         assertTrue(none.err().contains("give a trained head (--head) or images of good parts (--refs)"), none.err());
+    }
+
+    @Test
+    @Order(7)
+    void trainingFreeEvalEqualsTheMetricsOfItsMaps() throws IOException {
+        Path out = dir.resolve("fewshot-eval");
+        CliRunner.Result r = CliRunner.run("eval", "--clip", CLIP, "--sam", sam, "--refs-per-class", "2",
+                "--image-size", String.valueOf(TinyModels.clipImageSize()), "--stages", TinyModels.clipStages(),
+                "--data", data.toString(), "--format", "folder", "--out", out.toString(), "--mmr-threshold", "0.3");
+        assertEquals(0, r.exit(), r.out() + r.err());
+        JsonNode reported = JSON.readTree(out.resolve("metrics.json").toFile());
+        assertEquals(reported.path("classes").get(0).path("images").asInt() + 2,
+                DatasetFormat.FOLDER.scan(data).samples(reported.path("classes").get(0).path("class").asText()).size(),
+                "references taken from the test images are not scored");
+        CliRunner.Result m = CliRunner.run("metrics", "--maps", out.resolve("maps").toString(), "--dataset",
+                data.toString(), "--format", "folder", "--image-scores", out.resolve("image_scores.csv").toString(),
+                "--out", dir.resolve("fewshot-metrics").toString());
+        assertEquals(0, m.exit(), m.err());
+        JsonNode recomputed = JSON.readTree(dir.resolve("fewshot-metrics/metrics.json").toFile());
+        assertEquals(reported.path("classes"), recomputed.path("classes"));
     }
 
     /** A PNG of nothing but a header claiming 12000 x 12000 RGB pixels. */
