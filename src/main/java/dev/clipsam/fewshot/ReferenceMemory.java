@@ -84,11 +84,14 @@ public final class ReferenceMemory implements AutoCloseable {
             leaveOneOutMaxima = new float[k >= 2 ? k : 0];
             double worst = Double.NaN;
             for (int r = 0; k >= 2 && r < k; r++) {
-                List<Tensor> others = new ArrayList<>();
-                for (int s = 0; s < stages(); s++) {
-                    others.add(concat(this.references, s, r));
+                float[] f;
+                try (PointerScope each = new PointerScope()) {   // the k - 1 others' memory, freed per reference
+                    List<Tensor> others = new ArrayList<>();
+                    for (int s = 0; s < stages(); s++) {
+                        others.add(concat(this.references, s, r));
+                    }
+                    f = combined(stageMaps(this.references.get(r), others));
                 }
-                float[] f = combined(stageMaps(this.references.get(r), others));
                 float max = Float.NEGATIVE_INFINITY;
                 for (float v : f) {
                     max = Math.max(max, v);
@@ -209,11 +212,19 @@ public final class ReferenceMemory implements AutoCloseable {
         Tensor best = null;
         for (long start = 0; start < rows; start += chunk) {
             long len = Math.min(chunk, rows - start);
-            Tensor sims = query.matmul(memory.narrow(0, start, len).t());
-            Tensor max = sims.amax(new long[] {1}, false);
-            best = best == null ? max : torch.maximum(best, max);
+            Tensor previous = best;
+            try (PointerScope each = new PointerScope()) {   // one chunk of similarities at a time
+                Tensor max = query.matmul(memory.narrow(0, start, len).t()).amax(new long[] {1}, false);
+                best = previous == null ? max : torch.maximum(previous, max);
+                best.retainReference();
+            }
+            if (previous != null) {
+                previous.releaseReference();
+            }
         }
-        return torch.rsub(best, new Scalar(1.0));
+        Tensor out = torch.rsub(best, new Scalar(1.0));   // in the caller's scope
+        best.releaseReference();
+        return out;
     }
 
     /** A tensor this memory owns (outside every scope; freed by {@link #close}). */
