@@ -22,7 +22,7 @@ import picocli.CommandLine;
         description = "Zero-shot anomaly segmentation with CLIP and Segment Anything (ClipSAM) on the JVM.",
         subcommands = {InspectCommand.class, SegmentCommand.class, DataCommand.class, SynthCommand.class,
             MetricsCommand.class, TrainCommand.class, PredictCommand.class, EvalCommand.class, FetchCommand.class,
-            ServeCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+            ServeCommand.class, RefsCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
 public final class ClipSamCommand {
 
     /** Exit code for unusable input. */

@@ -84,6 +84,18 @@ final class InspectCommand implements Callable<Integer> {
             row(out, "tensors", tensors.size() + " (" + String.join(", ", counts) + ")");
             row(out, "values", String.format("%,d", values));
             boolean head = ckpt.metadata().containsKey("clipsam");
+            JsonNode refs = dev.clipsam.fewshot.ReferenceMemory.description(ckpt);
+            if (refs != null) {
+                row(out, "model", "clipsam reference memory (" + refs.path("format").asText() + "): "
+                        + refs.path("k").asInt() + " references, grid " + refs.path("grid").asInt() + " at "
+                        + refs.path("size").asInt() + " px, blocks " + refs.path("stages").asText() + ", tau "
+                        + refs.path("tau").asText("- (one reference)"));
+                row(out, "CLIP", "SHA-256 " + refs.path("clip_sha256").asText() + ", " + refs.path("precision")
+                        .asText());
+                row(out, "images", refs.path("references").asText());
+                out.flush();
+                return 0;
+            }
             if (!ckpt.metadata().isEmpty() && !head) {
                 row(out, "metadata", ckpt.metadata().toString());
             }

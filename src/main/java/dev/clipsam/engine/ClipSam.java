@@ -58,6 +58,7 @@ public final class ClipSam implements AutoCloseable {
     private final AnomalyHead head;
     private ReferenceMemory references;
     private final ReferenceMemory.Combine combine;
+    private final String referenceKey;   // CLIP, precision, activation: what reference tokens depend on
     private final PromptEnsemble prompts;
     private final SamPredictor sam;
     private final MaskRefinement mmr;
@@ -92,6 +93,7 @@ public final class ClipSam implements AutoCloseable {
         this.head = head;
         this.references = references;
         this.combine = references != null ? references.combine() : ReferenceMemory.Combine.MEAN;
+        this.referenceKey = identity == null ? "" : identity.clipSha256() + "-" + identity.precision();
         this.prompts = prompts;
         this.sam = sam;
         this.mmr = new MaskRefinement(mmr);
@@ -159,7 +161,8 @@ public final class ClipSam implements AutoCloseable {
             ReferenceMemory references = null;
             if (!refFiles.isEmpty()) {
                 long r0 = System.nanoTime();
-                references = references(stages, refFiles, options.combine());
+                references = references(stages, refFiles, options.combine(), sha + "-"
+                        + options.precision().name().toLowerCase(Locale.ROOT), activation);
                 owned.add(references);
                 if (references.k() == 1) {
                     LOG.warn("one reference image: its map is not calibrated (that needs at least two); give two"
@@ -209,14 +212,78 @@ public final class ClipSam implements AutoCloseable {
         }
     }
 
-    /** The references' tokens at the engine's stages, as a memory; an unreadable image is refused by name. */
-    private static ReferenceMemory references(ClipStages stages, List<Path> files, ReferenceMemory.Combine combine) {
+    /**
+     * The references' memory at the engine's stages and size: read from a {@code refs build} artifact when one
+     * file of that kind is given, else from the cache ({@code $CLIPSAM_HOME/refs}, keyed by the CLIP, precision,
+     * activation, size, stages, combination and the images' SHA-256), else computed (one CLIP pass per image; an
+     * unreadable image is refused by name) and cached.
+     *
+     * @param clipKey the CLIP's SHA-256 and precision
+     */
+    private static ReferenceMemory references(ClipStages stages, List<Path> files, ReferenceMemory.Combine combine,
+            String clipKey, Activation activation) {
+        String sha = clipKey.contains("-") ? clipKey.substring(0, clipKey.indexOf('-')) : clipKey;
+        if (files.size() == 1 && files.get(0).getFileName().toString().endsWith(".safetensors")) {
+            return artifact(files.get(0), stages, sha);
+        }
+        StringBuilder key = new StringBuilder(clipKey).append('|').append(activation).append('|')
+                .append(stages.imageSize()).append('|').append(stages.blocks()).append('|').append(combine);
+        try {
+            for (Path f : files) {
+                key.append('|').append(Hashing.sha256(f));
+            }
+        } catch (IOException e) {
+            throw new RunException(e.getMessage() + " (--refs)");
+        }
+        Path cached = Locations.home().resolve("refs").resolve(
+                Hashing.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + ".safetensors");
+        if (Files.isRegularFile(cached)) {
+            try (Checkpoint ckpt = Checkpoint.open(cached)) {
+                LOG.info("references read from the cache {}", cached);
+                return ReferenceMemory.load(ckpt);
+            } catch (RuntimeException e) {
+                LOG.warn("reference cache {} unreadable ({}); computing again", cached, e.getMessage());
+            }
+        }
+        ReferenceMemory memory;
         try (PointerScope scope = new PointerScope()) {
             List<List<Tensor>> tokens = new ArrayList<>();
             for (Path file : files) {
                 tokens.add(patchRows(stages.tokens(ImageFiles.read(file))));
             }
-            return new ReferenceMemory(tokens, stages.grid(), stages.imageSize(), combine);
+            memory = new ReferenceMemory(tokens, stages.grid(), stages.imageSize(), combine);
+        }
+        try {
+            Map<String, String> provenance = new java.util.LinkedHashMap<>();
+            provenance.put("clip_sha256", sha);
+            provenance.put("stages", stages.blocks().toString());
+            provenance.put("references", files.stream().map(f -> f.getFileName().toString()).toList().toString());
+            dev.clipsam.io.AtomicFiles.write(cached, tmp -> memory.save(tmp, provenance));
+            LOG.info("references cached in {}", cached);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot cache the references in {}: {}", cached, e.getMessage());
+        }
+        return memory;
+    }
+
+    /** A {@code refs build} artifact, refused unless made with this CLIP at these stages and size. */
+    private static ReferenceMemory artifact(Path file, ClipStages stages, String clipSha) {
+        try (Checkpoint ckpt = Checkpoint.open(file)) {
+            com.fasterxml.jackson.databind.JsonNode meta = ReferenceMemory.description(ckpt);
+            if (meta == null) {
+                throw new CheckpointException(file, "is not a clipsam reference file (written by clipsam refs build)");
+            }
+            if (!clipSha.equals(meta.path("clip_sha256").asText())) {
+                throw new CheckpointException(file, "was built with CLIP " + meta.path("clip_sha256").asText()
+                        + ", not " + clipSha);
+            }
+            if (!stages.blocks().toString().equals(meta.path("stages").asText())
+                    || meta.path("size").asInt() != stages.imageSize()) {
+                throw new CheckpointException(file, "was built at " + meta.path("size").asInt() + " px, blocks "
+                        + meta.path("stages").asText() + "; this run reads " + stages.imageSize() + " px, blocks "
+                        + stages.blocks());
+            }
+            return ReferenceMemory.load(ckpt);
         }
     }
 
@@ -253,6 +320,11 @@ public final class ClipSam implements AutoCloseable {
                 + clip.name() + " (width " + clip.visionWidth() + ", text dim " + clip.embedDim() + ")";
     }
 
+    /** The CLIP blocks the maps read. */
+    public List<Integer> stages() {
+        return clip.blocks();
+    }
+
     /** S: the maps are S x S. */
     public int grid() {
         return clip.imageSize();
@@ -285,7 +357,7 @@ public final class ClipSam implements AutoCloseable {
         if (files.isEmpty()) {
             throw new IllegalArgumentException("no reference images");
         }
-        ReferenceMemory fresh = references(clip, files, combine);
+        ReferenceMemory fresh = references(clip, files, combine, referenceKey, clip.clip().options().activation());
         ReferenceMemory old = references;
         references = fresh;
         if (old != null) {

@@ -54,6 +54,7 @@ public final class ReferenceMemory implements AutoCloseable {
     private final List<Tensor> memory;
     private final double tau;
     private final float[] leaveOneOutMaxima;
+    private final int kStored;
 
     /**
      * @param references per reference image, per stage, {@code [G², C]} patch tokens (row-major grid)
@@ -67,6 +68,7 @@ public final class ReferenceMemory implements AutoCloseable {
         this.size = size;
         this.combine = combine;
         this.references = new ArrayList<>();
+        this.kStored = references.size();
         try (PointerScope scope = new PointerScope(); NoGradGuard guard = new NoGradGuard()) {
             for (List<Tensor> stages : references) {
                 List<Tensor> normalised = new ArrayList<>();
@@ -103,12 +105,88 @@ public final class ReferenceMemory implements AutoCloseable {
         }
     }
 
+    /** A memory read back from its artifact: the stacked memory per stage and the calibration (no per-reference rows). */
+    private ReferenceMemory(List<Tensor> memory, int k, int grid, int size, Combine combine, double tau,
+            float[] leaveOneOutMaxima) {
+        this.references = new ArrayList<>();
+        this.memory = memory;
+        this.kStored = k;
+        this.grid = grid;
+        this.size = size;
+        this.combine = combine;
+        this.tau = tau;
+        this.leaveOneOutMaxima = leaveOneOutMaxima;
+    }
+
+    /** The format of {@link #save} ({@code clipsam refs build}). */
+    public static final String FORMAT = "clipsam-refs/1";
+
+    /**
+     * Writes the memory as safetensors ({@code stage.<i>}: {@code [k·G², C]} float32 normalised rows) with the
+     * calibration and how it was made in the metadata entry {@code clipsam-refs} (JSON).
+     */
+    public void save(java.nio.file.Path file, java.util.Map<String, String> provenance) throws java.io.IOException {
+        java.util.Map<String, Tensor> tensors = new java.util.LinkedHashMap<>();
+        for (int s = 0; s < memory.size(); s++) {
+            tensors.put("stage." + s, memory.get(s));
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode meta = new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode();
+        meta.put("format", FORMAT);
+        meta.put("k", k());
+        meta.put("grid", grid);
+        meta.put("size", size);
+        meta.put("combine", combine.name().toLowerCase(java.util.Locale.ROOT));
+        if (!Double.isNaN(tau)) {
+            meta.put("tau", tau);
+        }
+        for (float v : leaveOneOutMaxima) {
+            meta.withArray("leave_one_out_maxima").add(v);
+        }
+        provenance.forEach(meta::put);
+        dev.clipsam.io.SafeTensorsWriter.write(file, tensors, java.util.Map.of("clipsam-refs", meta.toString()));
+    }
+
+    /** The provenance a saved memory was written with ({@code clip_sha256}, {@code stages}, ...), or null. */
+    public static com.fasterxml.jackson.databind.JsonNode description(dev.clipsam.io.Checkpoint ckpt) {
+        String text = ckpt.metadata().get("clipsam-refs");
+        if (text == null) {
+            return null;
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
+        } catch (java.io.IOException e) {
+            throw new dev.clipsam.io.CheckpointException(ckpt.path(), "has unreadable reference metadata");
+        }
+    }
+
+    /** Reads a memory written by {@link #save}. */
+    public static ReferenceMemory load(dev.clipsam.io.Checkpoint ckpt) {
+        com.fasterxml.jackson.databind.JsonNode meta = description(ckpt);
+        if (meta == null || !FORMAT.equals(meta.path("format").asText())) {
+            throw new dev.clipsam.io.CheckpointException(ckpt.path(), "is not a clipsam reference file ("
+                    + FORMAT + ", written by clipsam refs build)");
+        }
+        List<Tensor> memory = new ArrayList<>();
+        for (int s = 0; ckpt.contains("stage." + s); s++) {
+            int stage = s;
+            memory.add(owned(() -> ckpt.loadFinite("stage." + stage, torch.ScalarType.Float)));
+        }
+        float[] loo = new float[meta.path("leave_one_out_maxima").size()];
+        for (int i = 0; i < loo.length; i++) {
+            loo[i] = (float) meta.path("leave_one_out_maxima").get(i).asDouble();
+        }
+        return new ReferenceMemory(memory, meta.path("k").asInt(), meta.path("grid").asInt(), meta.path("size").asInt(),
+                Combine.parse(meta.path("combine").asText("mean")), meta.has("tau") ? meta.path("tau").asDouble()
+                : Double.NaN, loo);
+    }
+
     public int k() {
-        return references.size();
+        return references.isEmpty() ? kStored : references.size();
     }
 
     public int stages() {
-        return references.get(0).size();
+        return references.isEmpty() ? memory.size() : references.get(0).size();
     }
 
     public int grid() {

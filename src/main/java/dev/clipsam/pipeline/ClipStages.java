@@ -48,6 +48,11 @@ public final class ClipStages {
         this.textCache = textCache;
     }
 
+    /** The CLIP blocks read, 1-based. */
+    public List<Integer> blocks() {
+        return java.util.Arrays.stream(blocks).boxed().toList();
+    }
+
     public int imageSize() {
         return preprocess.size();
     }

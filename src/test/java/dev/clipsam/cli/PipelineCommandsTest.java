@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -329,6 +330,36 @@ class PipelineCommandsTest {
         assertEquals(0, m.exit(), m.err());
         JsonNode recomputed = JSON.readTree(dir.resolve("fewshot-metrics/metrics.json").toFile());
         assertEquals(reported.path("classes"), recomputed.path("classes"));
+    }
+
+    @Test
+    @Order(8)
+    void aReferenceFileGivesWhatItsImagesGive() throws IOException {
+        Path refs = dir.resolve("good-refs.safetensors");
+        String size = String.valueOf(TinyModels.clipImageSize());
+        String good = data.resolve("fabric/good").toString();
+        CliRunner.Result built = CliRunner.run("refs", "build", "--clip", CLIP, "--image-size", size, "--stages",
+                TinyModels.clipStages(), good, "--out", refs.toString());
+        assertEquals(0, built.exit(), built.err());
+        assertEquals(0, CliRunner.run("inspect", refs.toString()).exit());
+        List<JsonNode> runs = new ArrayList<>();
+        for (String given : List.of(refs.toString(), good)) {
+            Path out = dir.resolve("refs-run-" + runs.size());
+            CliRunner.Result r = CliRunner.run("predict", "--clip", CLIP, "--no-sam", "--refs", given, "--image-size",
+                    size, "--stages", TinyModels.clipStages(), data.resolve("fabric").toString(), "--out",
+                    out.toString());
+            assertEquals(0, r.exit(), r.err());
+            runs.add(JSON.readTree(out.resolve("results.json").toFile()).path("images"));
+        }
+        for (int i = 0; i < runs.get(0).size(); i++) {
+            assertEquals(runs.get(1).get(i).path("score").asDouble(), runs.get(0).get(i).path("score").asDouble(),
+                    1e-6, "the file's memory is the images' memory");
+        }
+        CliRunner.Result other = CliRunner.run("predict", "--clip", CLIP, "--no-sam", "--refs", refs.toString(),
+                "--image-size", String.valueOf(2 * TinyModels.clipImageSize()), "--stages", TinyModels.clipStages(),
+                data.resolve("fabric").toString(), "--out", dir.resolve("refs-other").toString());
+        assertEquals(2, other.exit());
+        assertTrue(other.err().contains("was built at " + size + " px"), other.err());
     }
 
     /** A PNG of nothing but a header claiming 12000 x 12000 RGB pixels. */
