@@ -71,8 +71,11 @@ final class ServeCommand implements Callable<Integer> {
     Double threshold;
 
     @Option(names = "--api-key-file", paramLabel = "FILE", description = "A file holding the key every /v1 request"
-            + " must send (Authorization: Bearer <key>, or X-API-Key).")
+            + " must send (Authorization: Bearer <key>, or X-API-Key); required when --host is not loopback.")
     Path apiKeyFile;
+
+    @Option(names = "--insecure-no-auth", description = "Serve a non-loopback --host without an API key.")
+    boolean insecureNoAuth;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -82,6 +85,11 @@ final class ServeCommand implements Callable<Integer> {
                 || port < 0 || port > 65535) {
             throw new UserInputException("--workers, --max-image-mb, --keep-results and --timeout must be at least 1,"
                     + " --queue at least 0, --port 0 to 65535");
+        }
+        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
+        if (!loopback && apiKeyFile == null && !insecureNoAuth) {
+            throw new UserInputException("--host " + host + " is reachable from other machines: give --api-key-file"
+                    + " (or --insecure-no-auth to serve without a key)");
         }
         String key = null;
         if (apiKeyFile != null) {

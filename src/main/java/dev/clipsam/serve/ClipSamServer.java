@@ -64,10 +64,17 @@ public final class ClipSamServer implements AutoCloseable {
     /** A request's answer or its refusal. */
     static final class HttpError extends RuntimeException {
         final int status;
+        final boolean retry;
 
         HttpError(int status, String message) {
+            this(status, null, message);
+        }
+
+        /** @param retry non-null: the client may try again shortly ({@code Retry-After}) */
+        HttpError(int status, String retry, String message) {
             super(message);
             this.status = status;
+            this.retry = retry != null;
         }
     }
 
@@ -124,19 +131,30 @@ public final class ClipSamServer implements AutoCloseable {
             config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
             config.routes.get("/readyz", this::ready);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
-            config.routes.exception(HttpError.class, (e, ctx) -> error(ctx, e.status, e.getMessage()));
-            config.routes.exception(ImageReadException.class, (e, ctx) -> error(ctx, 400, e.getMessage()));
+            config.routes.exception(HttpError.class, (e, ctx) -> {
+                if (e.retry) {
+                    ctx.header("Retry-After", "1");
+                }
+                error(ctx, e.status, e.getMessage());
+            });
+            // An image over --max-pixels is refused from its header: too large, like an oversized body.
+            config.routes.exception(ImageReadException.class, (e, ctx) -> error(ctx,
+                    e.getMessage().contains("more than the limit") ? 413 : 400, e.getMessage()));
             config.routes.exception(Exception.class, (e, ctx) -> {
                 LOG.error("request {} {} failed", ctx.method(), ctx.path(), e);
                 error(ctx, 500, "internal error: " + e);
             });
             config.routes.error(404, "*", ctx -> {
-                if (ctx.result() == null) {
+                if (!isJson(ctx.result())) {
                     error(ctx, 404, "no such resource: " + ctx.path());
                 }
             });
-            config.routes.error(413, "*", ctx -> error(ctx, 413, "request larger than --max-image-mb ("
-                    + options.maxImageBytes() / (1024 * 1024) + " MB)"));
+            config.routes.error(413, "*", ctx -> {
+                if (!isJson(ctx.result())) {   // the body limit, before anything of the request was read
+                    error(ctx, 413, "request larger than --max-image-mb allows (" + options.maxImageBytes()
+                            + " bytes)");
+                }
+            });
         });
     }
 
@@ -159,7 +177,9 @@ public final class ClipSamServer implements AutoCloseable {
         }
         String bearer = ctx.header("Authorization");
         String given = bearer != null && bearer.startsWith("Bearer ") ? bearer.substring(7) : ctx.header("X-API-Key");
-        if (!key.equals(given)) {
+        // Compared in constant time; the key is never logged.
+        if (given == null || !java.security.MessageDigest.isEqual(key.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                given.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
             throw new HttpError(401, "missing or wrong API key (Authorization: Bearer <key>, or X-API-Key)");
         }
     }
@@ -207,7 +227,7 @@ public final class ClipSamServer implements AutoCloseable {
             status = String.valueOf(e.status);
             throw e;
         } catch (ImageReadException e) {
-            status = "400";
+            status = e.getMessage().contains("more than the limit") ? "413" : "400";
             throw e;
         } finally {
             total.stop(metrics.timer("clipsam_request_seconds", "endpoint", "predict", "status", status));
@@ -219,7 +239,7 @@ public final class ClipSamServer implements AutoCloseable {
     private Prediction run(Image8 image, String className) throws Exception {
         if (!admission.tryAcquire()) {
             metrics.counter("clipsam_rejections_total", "reason", "queue_full").increment();
-            throw new HttpError(503, "busy: " + options.workers() + " predictions running and " + options.queue()
+            throw new HttpError(503, "retry",  "busy: " + options.workers() + " predictions running and " + options.queue()
                     + " waiting; try again shortly");
         }
         waiting.incrementAndGet();
@@ -365,6 +385,10 @@ public final class ClipSamServer implements AutoCloseable {
             // refused below
         }
         throw new HttpError(400, name + " '" + text + "' is not a number in [0, 1]");
+    }
+
+    private static boolean isJson(String body) {
+        return body != null && body.startsWith("{");
     }
 
     private static void error(Context ctx, int status, String message) {

@@ -160,6 +160,9 @@ class ClipSamServerTest {
         byte[] big = new byte[300_000];
         assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "image/png")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big))), 413, "");
+        Path huge = Files.write(dir.resolve("huge.png"), dev.clipsam.cli.PipelineCommandsTestAccess.hugePngHeader());
+        assertError(send(HttpRequest.newBuilder(URI.create(base + "/v1/predict")).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofFile(huge))), 413, "more than the limit");
         assertEquals(200, get("/healthz").statusCode(), "still serving");
         assertEquals(200, send(multipart(png)).statusCode(), "still predicting");
         String metrics = new String(get("/metrics").body(), StandardCharsets.UTF_8);
