@@ -50,6 +50,8 @@ class ClipSamServerTest {
     static String base;
     static byte[] png;
     static Image8 image;
+    static Path defectFile;
+    static Path goodFolder;
 
     @BeforeAll
     static void start() throws IOException {
@@ -64,6 +66,8 @@ class ClipSamServerTest {
                     .findFirst().orElseThrow();
         }
         png = Files.readAllBytes(defect);
+        defectFile = defect;
+        goodFolder = good;
         image = ImageFiles.read(defect);
         EngineOptions options = EngineOptions.builder().clip(TinyModels.clipTorchScript())
                 .sam(TinyModels.samCheckpoint()).refs(List.of(good)).imageSize(TinyModels.clipImageSize())
@@ -190,5 +194,22 @@ class ClipSamServerTest {
         assertTrue(p.waitFor(90, TimeUnit.SECONDS));
         assertTrue(dom.contains("CLIP ViT"), "the page's script fetched /v1/models: " + dom);
         assertTrue(dom.contains("id=\"threshold\""), dom);
+    }
+
+    @Test
+    void theServiceAnswersWhatTheCliWrites() throws Exception {
+        Path out = dir.resolve("cli");
+        int exit = dev.clipsam.cli.ClipSamCommand.run("predict", "--clip", TinyModels.clipTorchScript().toString(),
+                "--sam", TinyModels.samCheckpoint().toString(), "--refs", goodFolder.toString(), "--image-size",
+                String.valueOf(TinyModels.clipImageSize()), "--stages", TinyModels.clipStages(), defectFile.toString(),
+                "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode row = JSON.readTree(out.resolve("results.json").toFile()).path("images").get(0);
+        JsonNode answer = json(send(multipart(png)));
+        assertEquals(row.path("score").asDouble(), answer.path("score").asDouble(), 0.0, "score");
+        assertEquals(row.path("defect_fraction").asDouble(), answer.path("defect_fraction").asDouble(), 0.0);
+        Image8 cliMask = ImageFiles.read(out.resolve(row.path("mask").asText()));
+        Image8 served = ImageFiles.read(get(answer.path("urls").path("mask").asText()).body(), "mask.png");
+        assertTrue(Arrays.equals(cliMask.data(), served.data()), "the same mask pixels");
     }
 }
