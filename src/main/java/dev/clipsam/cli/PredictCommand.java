@@ -59,7 +59,7 @@ final class PredictCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--class-name", paramLabel = "NAME", description = "What the images show, for the text prompts"
-            + " (e.g. bottle; default: object).")
+            + " (e.g. bottle; default: the class folder in a dataset layout, as eval uses it, else object).")
     String className;
 
     @Option(names = "--threshold", paramLabel = "T", description = "Final-map value above which a pixel is a defect"
@@ -121,8 +121,10 @@ final class PredictCommand implements Callable<Integer> {
                     }
                     try {
                         Image8 image = ImageFiles.read(in.file());
-                        PredictionRow row = writer.write(in.file(), in.name(), cls, image,
-                                engine.predict(image, className));
+                        // --class-name wins; else the class folder of a dataset layout, as eval prompts it
+                        String prompt = className != null ? className : in.className();
+                        PredictionRow row = writer.write(in.file(), in.name(), prompt == null ? cls : prompt, image,
+                                engine.predict(image, prompt));
                         writer.append(row);
                         rows.add(row);
                     } catch (ImageReadException e) {
@@ -161,7 +163,8 @@ final class PredictCommand implements Callable<Integer> {
         ObjectNode s = new ObjectMapper().createObjectNode();
         s.put("head", String.valueOf(models.head));
         s.put("refs", models.refs.toString());
-        s.put("class_name", className == null ? "object" : className);
+        s.put("class_name", className != null ? className : "each image's class folder in a dataset layout, else"
+                + " object");
         s.put("sam", !mmr.noSam);
         s.put("mmr_threshold", mmr.threshold);
         s.put("points", mmr.points);

@@ -18,12 +18,16 @@ import java.util.stream.Stream;
  * an input: files under {@code ground_truth/} or {@code Masks/} folders (MVTec AD, the folder layout, VisA),
  * {@code *_GT} files (KSDD2), a {@code .png} beside an image of the same stem (MTD's masks), and anything under the
  * run's own output folder. Images that share a stem get their extension in their name ({@code a_jpg},
- * {@code a_tif}).
+ * {@code a_tif}). In a dataset layout each image also gets its class folder's name, for the prompts, as eval
+ * uses it.
  */
 public final class InputImages {
 
-    /** One input image and the name of its outputs. */
-    public record Input(Path file, String name) {
+    /**
+     * One input image, the name of its outputs, and the class its folder names in a dataset layout (MVTec AD or the
+     * folder layout: a folder with {@code good/} or {@code test/} inside), or null.
+     */
+    public record Input(Path file, String name, String className) {
     }
 
     private static final Set<String> MASK_FOLDERS = Set.of("ground_truth", "masks");
@@ -72,9 +76,25 @@ public final class InputImages {
                 throw new IllegalArgumentException(f[0] + ": its outputs would have the same name (" + name
                         + ") as those of " + other + "; predict them in separate runs");
             }
-            result.add(new Input(f[0], name));
+            result.add(new Input(f[0], name, f[1] == null ? null : classOf(f[1], f[0])));
         }
         return result;
+    }
+
+    /** The class folder an image lies in when {@code base} is a dataset root or a class folder of one, else null. */
+    static String classOf(Path base, Path file) {
+        if (isClassFolder(base)) {
+            return base.toAbsolutePath().normalize().getFileName().toString();
+        }
+        Path relative = base.relativize(file);
+        if (relative.getNameCount() >= 2 && isClassFolder(base.resolve(relative.getName(0)))) {
+            return relative.getName(0).toString();
+        }
+        return null;
+    }
+
+    private static boolean isClassFolder(Path dir) {
+        return Files.isDirectory(dir.resolve("good")) || Files.isDirectory(dir.resolve("test"));
     }
 
     private static String relativeStem(Path[] f) {

@@ -37,6 +37,10 @@ class InputImagesTest {
         List<InputImages.Input> inputs = InputImages.collect(List.of(root), root.resolve("out"));
         assertEquals(List.of("MT_Crack/Imgs/exp1_num_1", "bottle/test/broken/001", "bottle/test/good/000",
                 "candle/Data/Images/Anomaly/000", "ksdd2/test/10000"), names(inputs));
+        assertEquals("bottle", inputs.get(1).className(), "a dataset layout's class folder names the prompts");
+        assertEquals(null, inputs.get(0).className());
+        List<InputImages.Input> one = InputImages.collect(List.of(root.resolve("bottle")), null);
+        assertEquals("bottle", one.get(0).className(), "a class folder given itself");
     }
 
     @Test
