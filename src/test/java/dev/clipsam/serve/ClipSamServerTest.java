@@ -175,6 +175,31 @@ class ClipSamServerTest {
     }
 
     @Test
+    void fiftyRequestsAtOnceAreEachAnsweredAndTheServerGoesOn() throws Exception {
+        List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> pending = new java.util.ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            pending.add(HTTP.sendAsync(multipart(png).timeout(Duration.ofSeconds(120)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()));
+        }
+        int ok = 0;
+        int busy = 0;
+        for (var f : pending) {
+            HttpResponse<byte[]> r = f.get(180, TimeUnit.SECONDS);
+            if (r.statusCode() == 200) {
+                ok++;
+                assertTrue(json(r).path("score").isNumber(), new String(r.body(), StandardCharsets.UTF_8));
+            } else {
+                assertError(r, 503, "busy");
+                assertEquals("1", r.headers().firstValue("Retry-After").orElse(""), "Retry-After on 503");
+                busy++;
+            }
+        }
+        assertEquals(50, ok + busy);
+        assertTrue(ok >= 1, "some requests were served: " + ok);
+        assertEquals(200, send(multipart(png)).statusCode(), "still predicting after the burst");
+    }
+
+    @Test
     void modelsHealthAndReadiness() throws Exception {
         assertEquals("ok", json(get("/healthz")).path("status").asText());
         assertEquals("ready", json(get("/readyz")).path("status").asText());
