@@ -2,6 +2,7 @@ package dev.clipsam.cli;
 
 import dev.clipsam.data.SyntheticDataset;
 import dev.clipsam.engine.ClipSam;
+import dev.clipsam.engine.InputImages;
 import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
 import dev.clipsam.nn.TorchRuntime;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,6 +24,9 @@ import picocli.CommandLine.Spec;
     "Predict synthetic images (normal and with defects, so SAM runs too) over and over in one process and print"
         + " the resident set size (RSS) as it goes: native memory must level off, not grow with every image."})
 final class BenchSoakCommand implements Callable<Integer> {
+
+    /** Width and height of the synthetic images. */
+    private static final int SIDE = 192;
 
     @Mixin
     CommonOptions common;
@@ -53,23 +56,18 @@ final class BenchSoakCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory("clipsam-soak");
         List<Image8> pictures = new ArrayList<>();
         try {
-            SyntheticDataset.write(tmp, new SyntheticDataset.Spec(2, 2, 3, 192, 7));
-            try (Stream<Path> files = Files.walk(tmp)) {
-                for (Path f : files.filter(ImageFiles::hasImageExtension)
-                        .filter(p -> !p.toString().contains("ground_truth")).sorted().toList()) {
-                    pictures.add(ImageFiles.read(f));
-                }
+            SyntheticDataset.write(tmp, new SyntheticDataset.Spec(2, 2, 3, SIDE, 7));
+            for (InputImages.Input input : InputImages.collect(List.of(tmp), null)) {
+                pictures.add(ImageFiles.read(input.file()));
             }
         } finally {
-            try (Stream<Path> files = Files.walk(tmp)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            }
+            BenchCommand.deleteRecursively(tmp);
         }
         PrintWriter out = spec.commandLine().getOut();
         try (ClipSam engine = models.open(mmr, null, !mmr.noSam)) {
             long start = System.nanoTime();
             out.printf("%d predictions of %d synthetic %dx%d images; CLIP %s, head %s, SAM %s%n", images,
-                    pictures.size(), 192, 192, engine.identity().clip(), engine.identity().head(),
+                    pictures.size(), SIDE, SIDE, engine.identity().clip(), engine.identity().head(),
                     engine.identity().sam());
             out.printf("%8s %10s %10s %8s%n", "images", "RSS MiB", "peak MiB", "s");
             out.flush();
@@ -77,7 +75,7 @@ final class BenchSoakCommand implements Callable<Integer> {
             for (int i = 1; i <= images; i++) {
                 regions += engine.predict(pictures.get(i % pictures.size()), "object").regions();
                 if (i % every == 0 || i == images) {
-                    out.printf("%8d %10.1f %10.1f %8.1f%n", i, rss() / 1048576.0,
+                    out.printf("%8d %10.1f %10.1f %8.1f%n", i, TorchRuntime.rssBytes() / 1048576.0,
                             TorchRuntime.peakRssBytes() / 1048576.0, (System.nanoTime() - start) / 1e9);
                     out.flush();
                 }
@@ -85,18 +83,5 @@ final class BenchSoakCommand implements Callable<Integer> {
             out.printf("%d regions refined by SAM in all%n", regions);
         }
         return 0;
-    }
-
-    private static long rss() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("\\D+", "")) * 1024;
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
-        return -1;
     }
 }

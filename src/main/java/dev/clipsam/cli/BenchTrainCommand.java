@@ -146,16 +146,9 @@ final class BenchTrainCommand implements Callable<Integer> {
             }
             return 0;
         } finally {
-            deleteRecursively(work);
+            BenchCommand.deleteRecursively(work);
         }
     }
 
-    private static void deleteRecursively(Path dir) throws IOException {
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
 
 }

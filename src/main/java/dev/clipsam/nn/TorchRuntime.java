@@ -33,6 +33,11 @@ public final class TorchRuntime {
         return torch.get_num_threads();
     }
 
+    /** Resident set size of this process in bytes ({@code VmRSS}), or -1 where /proc is not available. */
+    public static long rssBytes() {
+        return procStatus("VmRSS:");
+    }
+
     /** Peak resident set size of this process in bytes ({@code VmHWM}), or -1 where /proc is not available. */
     public static long peakRssBytes() {
         return procStatus("VmHWM:");
