@@ -8,7 +8,7 @@
 if [[ -n "${CLIPSAM_OPENBLAS_CORETYPE:-}" ]]; then
   export OPENBLAS_CORETYPE="$CLIPSAM_OPENBLAS_CORETYPE"
 elif [[ -r /proc/cpuinfo ]]; then
-  cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  cpu_flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2 || true) "   # no flags line off x86
   if [[ "$cpu_flags" == *" avx512f "* && "$cpu_flags" == *" avx512bw "* && "$cpu_flags" == *" avx512vl "* \
         && "$cpu_flags" == *" avx512dq "* ]]; then
     export OPENBLAS_CORETYPE=SKYLAKEX
