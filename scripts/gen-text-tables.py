@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the two data tables that clipsam's text cleaning reads, from Python's standard library only.
 
-    python3 scripts/gen-text-tables.py src/main/resources/dev/clipsam/clip
+    python3 scripts/gen-text-tables.py core/src/main/resources/dev/clipsam/clip
 
 html5_entities.tsv  every entry of html.entities.html5 (the table html.unescape uses), name and code points.
 charmaps.tsv        for each single-byte encoding that ftfy's encoding repair tries, what each of the 256 bytes
@@ -51,4 +51,4 @@ def main(out_dir):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "src/main/resources/dev/clipsam/clip")
+    main(sys.argv[1] if len(sys.argv) > 1 else "core/src/main/resources/dev/clipsam/clip")

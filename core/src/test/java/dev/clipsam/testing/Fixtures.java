@@ -30,9 +30,11 @@ public final class Fixtures {
     public static Path root() {
         String env = System.getenv("CLIPSAM_FIXTURES");
         if (env != null && !env.isBlank()) {
-            return Path.of(env);
+            // a relative root is meant from where the build was started, not from the module's folder
+            String start = System.getProperty("clipsam.buildRoot");
+            return start == null ? Path.of(env) : Path.of(start).resolve(env);
         }
-        return Path.of(System.getProperty("clipsam.fixtures", "../shared/fixtures"));
+        return Path.of(System.getProperty("clipsam.fixtures", "../../shared/fixtures"));
     }
 
     /** A suite folder such as {@code clip} or {@code sam}; it must exist. */

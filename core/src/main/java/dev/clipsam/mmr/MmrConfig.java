@@ -9,7 +9,8 @@ package dev.clipsam.mmr;
  * @param mode      how points are sampled
  * @param seed      every image gets a fresh {@link SplitMix64} with this seed
  */
-public record MmrConfig(double threshold, int minArea, int points, PointMode mode, long seed) {
+public record MmrConfig(double threshold, int minArea, int points, PointMode mode, long seed)
+        implements java.io.Serializable {
 
     public static final MmrConfig DEFAULT = new MmrConfig(0.5, 0, 5, PointMode.PER_REGION, 0);
 

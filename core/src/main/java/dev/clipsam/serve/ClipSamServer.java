@@ -12,7 +12,6 @@ import dev.clipsam.image.ImageFiles;
 import dev.clipsam.image.ImageReadException;
 import dev.clipsam.image.ImageWriter;
 import dev.clipsam.io.Npy;
-import dev.clipsam.mmr.RegionPrompts;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
@@ -296,23 +295,19 @@ public final class ClipSamServer implements AutoCloseable {
         o.put("width", image.width());
         o.put("height", image.height());
         ArrayNode regions = o.putArray("regions");
-        if (p.prompts() != null) {
-            List<RegionPrompts.Box> boxes = p.prompts().boxes();
-            for (int b = 0; b < boxes.size(); b++) {
-                ObjectNode r = regions.addObject();
-                ArrayNode box = r.putArray("box");
-                for (double v : boxes.get(b).xyxy()) {
-                    box.add(v);
-                }
-                ArrayNode points = r.putArray("points");
-                RegionPrompts.PointSet set = p.prompts().pointSets().get(Math.min(b, p.prompts().pointSets().size() - 1));
-                for (int k = 0; k < set.xy().length; k += 2) {
-                    points.addArray().add(set.xy()[k]).add(set.xy()[k + 1]);
-                }
-                ArrayNode sam = r.putArray("sam_scores");
-                for (int m = 0; m < 3 && 3 * b + m < p.samScores().length; m++) {
-                    sam.add(p.samScores()[3 * b + m]);
-                }
+        for (Prediction.Region region : p.regionList()) {
+            ObjectNode r = regions.addObject();
+            ArrayNode box = r.putArray("box");
+            for (double v : region.box()) {
+                box.add(v);
+            }
+            ArrayNode points = r.putArray("points");
+            for (double[] xy : region.points()) {
+                points.addArray().add(xy[0]).add(xy[1]);
+            }
+            ArrayNode sam = r.putArray("sam_scores");
+            for (double v : region.samScores()) {
+                sam.add(v);
             }
         }
         ObjectNode seconds = o.putObject("seconds");

@@ -107,18 +107,28 @@ public final class InputImages {
         return n.substring(n.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
     }
 
-    /** Whether a file found in a folder is a dataset's ground truth rather than an image to predict. */
-    static boolean isGroundTruth(Path relative, Path file) {
-        for (Path part : relative) {
-            if (MASK_FOLDERS.contains(part.toString().toLowerCase(Locale.ROOT))) {
+    /**
+     * Whether a path (forward slashes) names a dataset's ground truth by its name alone: a folder {@code ground_truth}
+     * or {@code masks} on the way, or a stem ending in {@code _GT} (KSDD2). The MTD rule (a .png beside its .jpg)
+     * needs the folder, see {@link #collect}.
+     */
+    public static boolean isGroundTruthPath(String path) {
+        String[] parts = path.split("/");
+        for (int i = 0; i < parts.length - 1; i++) {
+            if (MASK_FOLDERS.contains(parts[i].toLowerCase(Locale.ROOT))) {
                 return true;
             }
         }
-        String name = file.getFileName().toString();
-        String stem = MapStore.stem(name);
-        if (stem.endsWith("_GT")) {
+        return MapStore.stem(parts[parts.length - 1]).endsWith("_GT");
+    }
+
+    /** Whether a file found in a folder is a dataset's ground truth rather than an image to predict. */
+    static boolean isGroundTruth(Path relative, Path file) {
+        if (isGroundTruthPath(relative.toString().replace('\\', '/'))) {
             return true;
         }
+        String name = file.getFileName().toString();
+        String stem = MapStore.stem(name);
         if (name.toLowerCase(Locale.ROOT).endsWith(".png")) {
             for (String ext : List.of(".jpg", ".jpeg", ".JPG", ".JPEG", ".bmp", ".BMP")) {
                 if (Files.isRegularFile(file.resolveSibling(stem + ext))) {

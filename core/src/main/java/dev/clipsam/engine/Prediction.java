@@ -2,6 +2,8 @@ package dev.clipsam.engine;
 
 import dev.clipsam.mmr.RegionPrompts;
 import dev.clipsam.pipeline.MapResize;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * ClipSAM's result for one image (docs/DESIGN.md §1 of docs/DESIGN.md).
@@ -34,6 +36,39 @@ public record Prediction(int grid, float[] rough, float[] finalMap, RegionPrompt
     public Prediction withThreshold(double other) {
         return new Prediction(grid, rough, finalMap, prompts, samScores, score, topMean, other, imageWidth,
                 imageHeight, timings);
+    }
+
+    /**
+     * One region SAM refined: its box and point prompts in image pixels and SAM's predicted IoUs of its three masks.
+     *
+     * @param box       {@code x0, y0, x1, y1}
+     * @param points    {@code [n][2]}: x, y of each point prompt
+     * @param samScores SAM's predicted IoU of each of its mask proposals
+     */
+    public record Region(double[] box, double[][] points, double[] samScores) {
+    }
+
+    /** The regions SAM refined, in MMR's order (none without SAM). */
+    public List<Region> regionList() {
+        if (prompts == null) {
+            return List.of();
+        }
+        List<RegionPrompts.Box> boxes = prompts.boxes();
+        List<Region> regions = new ArrayList<>(boxes.size());
+        for (int b = 0; b < boxes.size(); b++) {
+            RegionPrompts.PointSet set = prompts.pointSets().get(Math.min(b, prompts.pointSets().size() - 1));
+            double[][] points = new double[set.xy().length / 2][];
+            for (int k = 0; k < points.length; k++) {
+                points[k] = new double[] {set.xy()[2 * k], set.xy()[2 * k + 1]};
+            }
+            int perBox = boxes.isEmpty() ? 0 : samScores.length / boxes.size();
+            double[] sam = new double[perBox];
+            for (int m = 0; m < perBox; m++) {
+                sam[m] = samScores[perBox * b + m];
+            }
+            regions.add(new Region(boxes.get(b).xyxy().clone(), points, sam));
+        }
+        return regions;
     }
 
     /** How many regions of the rough map SAM refined. */
