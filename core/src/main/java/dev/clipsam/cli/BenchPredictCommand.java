@@ -8,7 +8,10 @@ import dev.clipsam.engine.Prediction;
 import dev.clipsam.engine.Timings;
 import dev.clipsam.image.Image8;
 import dev.clipsam.mmr.MmrConfig;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.clipsam.nn.Activation;
+import dev.clipsam.nn.KernelTuning;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.TorchRuntime;
 import dev.clipsam.pipeline.ClipStages;
@@ -68,13 +71,22 @@ final class BenchPredictCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "1", description = "Untimed runs first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--json", description = "Print one JSON line instead of the table: precision, threads, cpu, normal"
+            + " and anomalous seconds per stage, peak_rss_gb and the kernel choices.")
+    boolean json;
+
     @Override
     public Integer call() {
         common.apply();
         if (runs < 1 || warmup < 0 || regions < 1 || regions > 9) {
             throw new UserInputException("--runs at least 1, --warmup at least 0, --regions 1 to 9");
         }
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter shown = spec.commandLine().getOut();
+        PrintWriter out = json ? new PrintWriter(java.io.Writer.nullWriter()) : shown;
+        ObjectNode doc = new ObjectMapper().createObjectNode();
+        doc.put("precision", precision.name().toLowerCase(Locale.ROOT));
+        doc.put("threads", TorchRuntime.threads());
+        doc.put("cpu", KernelTuning.machine());
         TorchRuntime.resetPeakRss();
         HeadConfig headConfig = HeadConfig.paper(HeadType.UMCI);
         Image8 image = texture(imagePx);
@@ -121,11 +133,40 @@ final class BenchPredictCommand implements Callable<Integer> {
                 }
                 out.printf(Locale.ROOT, "%-10s %8.2f %8.2f %12.2f %12.2f %9.2f %8d%n", name, sum[0], sum[1], sum[2],
                         sum[3], sum[4], found);
+                ObjectNode c = doc.putObject(name);
+                String[] keys = {"clip_s", "head_s", "sam_encoder_s", "sam_decoder_s", "total_s"};
+                for (int k = 0; k < 5; k++) {
+                    c.put(keys[k], Math.round(sum[k] * 1000) / 1000.0);
+                }
+                c.put("regions", found);
                 out.flush();
             }
         }
         out.printf("peak RSS %s%n", InspectCommand.humanBytes(TorchRuntime.peakRssBytes()));
+        printChoices(out);
+        out.flush();
+        doc.put("peak_rss_gb", Math.round(TorchRuntime.peakRssBytes() / 1e7) / 100.0);
+        ObjectNode choices = doc.putObject("choices");
+        KernelTuning.choices().forEach((k, v) -> choices.put(k, v.variant()));
+        if (json) {
+            shown.println(doc.toString());
+            shown.flush();
+        }
         return 0;
+    }
+
+    /** The kernel routes chosen on this machine, with the seconds each route took when they were measured. */
+    static void printChoices(PrintWriter out) {
+        if (KernelTuning.choices().isEmpty()) {
+            return;
+        }
+        out.println("kernel choices (measured on this machine, " + KernelTuning.machine() + "):");
+        new java.util.TreeMap<>(KernelTuning.choices()).forEach((key, c) -> {
+            StringBuilder times = new StringBuilder();
+            c.seconds().forEach((route, t) -> times.append(String.format(Locale.ROOT, " %s %.4f s", route, t)));
+            out.printf("  %s -> %s (%s)%s%n", key, c.variant(), times.toString().trim(),
+                    c.note().isEmpty() ? "" : "; " + c.note());
+        });
     }
 
     /** A grey, noisy texture (content does not change the timings). */

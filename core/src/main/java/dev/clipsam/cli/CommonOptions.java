@@ -2,6 +2,8 @@ package dev.clipsam.cli;
 
 import ch.qos.logback.classic.Level;
 import dev.clipsam.image.ImageFiles;
+import dev.clipsam.engine.Locations;
+import dev.clipsam.nn.KernelTuning;
 import dev.clipsam.nn.TorchRuntime;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Option;
@@ -16,6 +18,10 @@ public class CommonOptions {
     @Option(names = "--max-pixels", paramLabel = "N", description = "Largest image decoded, in pixels (default:"
             + " 40000000, which the default 2 GB heap holds with room); larger images are refused from their header.")
     Long maxPixels;
+
+    @Option(names = "--retune", description = "Measure the kernel choices again on this machine (they are measured"
+            + " once per CPU, thread count and libtorch version and kept in $CLIPSAM_HOME/tuning).")
+    boolean retune;
 
     @Option(names = {"-v", "--verbose"}, description = "Debug logging, and stack traces with errors.")
     boolean verbose;
@@ -39,5 +45,9 @@ public class CommonOptions {
             root.iteratorForAppenders().forEachRemaining(a -> a.clearAllFilters());
         }
         TorchRuntime.configureThreads(threads == null ? 0 : threads);
+        KernelTuning.persistIn(Locations.tuning());
+        if (retune) {
+            KernelTuning.retune();
+        }
     }
 }

@@ -110,6 +110,7 @@ public final class ClipSam implements AutoCloseable {
      * {@link CheckpointException} naming it.
      */
     public static ClipSam open(EngineOptions options) throws IOException {
+        dev.clipsam.nn.KernelTuning.persistIn(Locations.tuning());
         Path headFile = options.head();
         if (headFile != null && !Files.isRegularFile(headFile)) {
             throw new CheckpointException(headFile, "head file not found (train one with clipsam train)");

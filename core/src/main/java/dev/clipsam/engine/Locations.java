@@ -33,6 +33,11 @@ public final class Locations {
         return home().resolve("text");
     }
 
+    /** Kernel choices measured on this machine ({@link dev.clipsam.nn.KernelTuning}). */
+    public static Path tuning() {
+        return home().resolve("tuning");
+    }
+
     /** The CLIP token cache of training. */
     public static Path tokenCache() {
         return home().resolve("tokens");

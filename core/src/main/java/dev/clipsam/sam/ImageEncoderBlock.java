@@ -44,8 +44,13 @@ final class ImageEncoderBlock {
             long width = x.size(2);
             long padH = (windowSize - height % windowSize) % windowSize;
             long padW = (windowSize - width % windowSize) % windowSize;
-            Tensor windows = partition(h, padH, padW);
-            h = unpartition(attn.forward(windows), x.size(0), height + padH, width + padW, height, width);
+            // The projections run on the image's tokens only: a padded token is zero after the norm, so its q, k and
+            // v are the biases, and its output is cropped before the output projection (image_encoder.py projects
+            // the padding too; the result is the same, with 16 % fewer products at 64 x 64 tokens).
+            RelPosAttention.Projected p = attn.project(h);
+            Tensor out = attn.attend(partition(p.q(), padH, padW, attn.qBias()),
+                    partition(p.k(), padH, padW, attn.kBias()), partition(p.v(), padH, padW, attn.vBias()));
+            h = attn.output(unpartition(out, x.size(0), height + padH, width + padW, height, width));
         } else {
             h = attn.forward(h);
         }
@@ -57,10 +62,19 @@ final class ImageEncoderBlock {
         return x.add(mlp.view(Tensors.shape(x)));
     }
 
-    /** {@code window_partition}: pad bottom/right with zeros, then {@code [B·nWindows, ws, ws, C]}. */
-    private Tensor partition(Tensor x, long padH, long padW) {
+    /**
+     * {@code window_partition} of projected tokens: pad bottom/right with what the projection gives a zero token (the
+     * bias, added after zero padding), then {@code [B·nWindows, ws, ws, C]}.
+     *
+     * @param unbiased tokens times the weights, without the bias
+     */
+    private Tensor partition(Tensor unbiased, long padH, long padW, Tensor bias) {
+        Tensor x = unbiased;
         if (padH > 0 || padW > 0) {
             x = torch.constant_pad_nd(x, new long[] {0, 0, 0, padW, 0, padH});
+        }
+        if (bias != null) {
+            x = x.add(bias);
         }
         long b = x.size(0);
         long hp = x.size(1);

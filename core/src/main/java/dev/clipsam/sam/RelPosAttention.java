@@ -1,13 +1,16 @@
 package dev.clipsam.sam;
 
 import dev.clipsam.io.Weights;
+import dev.clipsam.nn.KernelTuning;
 import dev.clipsam.nn.Linear;
 import dev.clipsam.nn.RowChunks;
 import dev.clipsam.nn.Scopes;
 import dev.clipsam.nn.Tensors;
+import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -20,9 +23,10 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  *
  * <p>The scores are computed explicitly, {@code baddbmm(rel_h + rel_w, q·s, kᵀ)}, in slices of heads and query rows
  * that keep every intermediate at most 16 MB: a global block of ViT-H has 16 x 4096 x 4096 scores (1 GiB), and
- * blocks above 32 MB would be page-faulted in afresh on every call (see {@link RowChunks}). Measured on 2 cores,
- * this beats libtorch's fused attention with the relative terms folded into augmented q/k (which triples the
- * product's depth) and whole-matrix evaluation.
+ * blocks above 32 MB would be page-faulted in afresh on every call (see {@link RowChunks}). Each slice runs either as
+ * explicit products or through libtorch's fused attention with the relative terms as its additive mask, whichever
+ * {@link KernelTuning} measured faster on this machine (on one 2-core AMD EPYC the explicit products; on a Xeon with
+ * AMX the fused kernel).
  */
 final class RelPosAttention {
 
@@ -50,15 +54,55 @@ final class RelPosAttention {
 
     /** @param x {@code [B, H, W, C]} */
     Tensor forward(Tensor x) {
-        long b = x.size(0);
-        long h = x.size(1);
-        long w = x.size(2);
-        long c = x.size(3);
+        return output(attend(q.forward(x), k.forward(x), v.forward(x)));
+    }
+
+    /** q, k and v of tokens, without their biases ({@link #qBias()} ...). */
+    record Projected(Tensor q, Tensor k, Tensor v) {
+    }
+
+    /** @param x {@code [B, H, W, C]} */
+    Projected project(Tensor x) {
+        return new Projected(unbiased(q, x), unbiased(k, x), unbiased(v, x));
+    }
+
+    private static Tensor unbiased(Linear layer, Tensor x) {
+        return torch.linear(dev.clipsam.nn.Tensors.castLike(x, layer.weight()), layer.weight());
+    }
+
+    Tensor qBias() {
+        return q.bias();
+    }
+
+    Tensor kBias() {
+        return k.bias();
+    }
+
+    Tensor vBias() {
+        return v.bias();
+    }
+
+    /** The output projection. */
+    Tensor output(Tensor attended) {
+        return proj.forward(attended);
+    }
+
+    /**
+     * Attention with relative positions over projected tokens, before the output projection.
+     *
+     * @param qx {@code [B, H, W, C]} (q, k, v with their biases)
+     * @return {@code [B, H, W, C]}
+     */
+    Tensor attend(Tensor qx, Tensor kx, Tensor vx) {
+        long b = qx.size(0);
+        long h = qx.size(1);
+        long w = qx.size(2);
+        long c = qx.size(3);
         long hw = h * w;
         long d = c / heads;
-        Tensor qh = split(q.forward(x), b, hw, d);
-        Tensor kh = split(k.forward(x), b, hw, d);
-        Tensor vh = split(v.forward(x), b, hw, d);
+        Tensor qh = split(qx, b, hw, d);
+        Tensor kh = split(kx, b, hw, d);
+        Tensor vh = split(vx, b, hw, d);
 
         // Relative terms from the unscaled q, in float32: [B·heads, HW, h] and [B·heads, HW, w]. One product per
         // grid row (resp. column) over all heads and windows: rel_h[n, i, j, ki] = sum_c q[n, i, j, c] Rh[i, ki, c].
@@ -72,7 +116,7 @@ final class RelPosAttention {
                 .view(w, n, h, w).permute(1, 2, 0, 3).reshape(n, hw, w);
 
         Tensor out = attend(qh, kh, vh, relH, relW, Math.pow(d, -0.5), h, w);
-        return proj.forward(out.view(b, heads, h, w, d).permute(0, 2, 3, 1, 4).reshape(b, h, w, c));
+        return out.view(b, heads, h, w, d).permute(0, 2, 3, 1, 4).reshape(b, h, w, c);
     }
 
     /** {@code [B, HW, C]} to {@code [B·heads, HW, d]}. */
@@ -94,29 +138,58 @@ final class RelPosAttention {
         long rowsPerSlice = Math.max(1, RowChunks.MAX_ELEMENTS / perRow);
         long headsPerSlice = Math.max(1, Math.min(n, rowsPerSlice / hw));
         long queryRows = headsPerSlice > 1 ? hw : Math.min(hw, rowsPerSlice);
+        Route route = route(q, k, v, relH, relW, scale, headsPerSlice, queryRows);
         TensorVector byHead = new TensorVector();
         for (long start = 0; start < n; start += headsPerSlice) {
             long m = Math.min(headsPerSlice, n - start);
-            Tensor ks = k.narrow(0, start, m).transpose(1, 2);
-            Tensor vs = v.narrow(0, start, m);
             TensorVector byRow = new TensorVector();
             for (long row = 0; row < hw; row += queryRows) {
                 long r = Math.min(queryRows, hw - row);
                 long first = start;
                 long firstRow = row;
                 // Each slice in its own scope: only its [m, r, d] output outlives it.
-                byRow.push_back(Scopes.keep(() -> {
-                    Tensor bias = relH.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-1)
-                            .add(relW.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-2)).view(m, r, hw)
-                            .to(dtype);
-                    Tensor scores = torch.baddbmm(bias, q.narrow(0, first, m).narrow(1, firstRow, r), ks,
-                            new Scalar(1.0), new Scalar(scale));
-                    return torch.softmax(scores, -1).bmm(vs);
-                }));
+                byRow.push_back(Scopes.keep(() -> slice(route, q, k, v, relH, relW, scale, first, m, firstRow, r)));
             }
             byHead.push_back(byRow.size() == 1 ? byRow.get(0) : torch.cat(byRow, 1));
         }
         return byHead.size() == 1 ? byHead.get(0) : torch.cat(byHead, 0);
+    }
+
+    /** The two exact routes of one slice of heads and query rows. */
+    enum Route { EXPLICIT, FUSED }
+
+    /**
+     * The faster route on this machine for slices of this shape, measured on the first slice ({@link KernelTuning}):
+     * explicit products ({@code baddbmm}, softmax, {@code bmm}) or libtorch's fused attention with the relative
+     * terms as an additive mask.
+     */
+    private static Route route(Tensor q, Tensor k, Tensor v, Tensor relH, Tensor relW, double scale, long m, long r) {
+        java.util.LinkedHashMap<String, java.util.function.Supplier<Tensor>> routes = new java.util.LinkedHashMap<>();
+        for (Route route : Route.values()) {
+            routes.put(route.name().toLowerCase(java.util.Locale.ROOT),
+                    () -> slice(route, q, k, v, relH, relW, scale, 0, m, 0, r));
+        }
+        String shape = String.format(java.util.Locale.ROOT, "heads=%d rows=%d keys=%d d=%d %s", m, r, q.size(1),
+                q.size(2), q.scalar_type());
+        return Route.valueOf(KernelTuning.choose("sam-relpos-attention", shape, routes,
+                KernelTuning.tolerance(q.scalar_type())).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    private static Tensor slice(Route route, Tensor q, Tensor k, Tensor v, Tensor relH, Tensor relW, double scale,
+            long first, long m, long firstRow, long r) {
+        long hw = k.size(1);
+        Tensor bias = relH.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-1)
+                .add(relW.narrow(0, first, m).narrow(1, firstRow, r).unsqueeze(-2)).view(m, r, hw)
+                .to(q.scalar_type());
+        Tensor qs = q.narrow(0, first, m).narrow(1, firstRow, r);
+        Tensor ks = k.narrow(0, first, m);
+        Tensor vs = v.narrow(0, first, m);
+        if (route == Route.FUSED) {
+            return torch.scaled_dot_product_attention(qs, ks, vs, new TensorOptional(bias), 0.0, false,
+                    new DoubleOptional(scale), false);
+        }
+        Tensor scores = torch.baddbmm(bias, qs, ks.transpose(1, 2), new Scalar(1.0), new Scalar(scale));
+        return torch.softmax(scores, -1).bmm(vs);
     }
 
     /**
