@@ -57,6 +57,7 @@ public final class ClipSam implements AutoCloseable {
     private final ClipStages clip;
     private final AnomalyHead head;
     private ReferenceMemory references;
+    private final Map<String, ReferenceMemory> classReferences = new java.util.TreeMap<>();
     private final ReferenceMemory.Combine combine;
     private final String referenceKey;   // CLIP, precision, activation: what reference tokens depend on
     private final PromptEnsemble prompts;
@@ -368,6 +369,34 @@ public final class ClipSam implements AutoCloseable {
         owned.add(fresh);
     }
 
+    /**
+     * Reference images of good parts for one class: its images are compared with these instead of the engine's own
+     * references (a service learns a class's good parts at run time this way). Replaces that class's earlier ones.
+     *
+     * @return the class's memory (k images, calibration)
+     */
+    public synchronized ReferenceMemory useReferences(String className, List<Path> files) {
+        if (className == null || className.isBlank()) {
+            throw new IllegalArgumentException("a class name is needed for per-class references");
+        }
+        if (files.isEmpty()) {
+            throw new IllegalArgumentException("no reference images");
+        }
+        ReferenceMemory fresh = references(clip, files, combine, referenceKey, clip.clip().options().activation());
+        ReferenceMemory old = classReferences.put(className, fresh);
+        if (old != null) {
+            owned.remove(old);
+            old.close();
+        }
+        owned.add(fresh);
+        return fresh;
+    }
+
+    /** The classes with their own references, and their memories. */
+    public synchronized Map<String, ReferenceMemory> classReferences() {
+        return Map.copyOf(classReferences);
+    }
+
     /** The references' memory, or null without references. */
     public ReferenceMemory references() {
         return references;
@@ -418,8 +447,9 @@ public final class ClipSam implements AutoCloseable {
                 rough = Tensors.toFloats(head.forward(batch, Tensors.fromFloats(text, 1, 2, text.length / 2), s)
                         .rough());
             }
-            if (references != null) {
-                float[] n = references.normalised(patchRows(tokens));
+            ReferenceMemory memory = classReferences.getOrDefault(name, references);
+            if (memory != null) {
+                float[] n = memory.normalised(patchRows(tokens));
                 if (rough == null) {
                     rough = n;
                 } else {

@@ -22,6 +22,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -79,6 +81,9 @@ public final class ClipSamServer implements AutoCloseable {
 
     private final ServerOptions options;
     private final BlockingQueue<ClipSam> engines;
+    private final List<ClipSam> allEngines;
+    /** Reference images one request may give a class. */
+    static final int MAX_REFERENCES = 32;
     private final ModelIdentity identity;
     private final double defaultThreshold;
     private final ExecutorService workers;
@@ -96,6 +101,7 @@ public final class ClipSamServer implements AutoCloseable {
         }
         this.options = options;
         this.engines = new ArrayBlockingQueue<>(engines.size(), false, engines);
+        this.allEngines = List.copyOf(engines);
         this.identity = engines.get(0).identity();
         this.defaultThreshold = engines.get(0).threshold();
         this.workers = Executors.newFixedThreadPool(options.workers(), r -> {
@@ -116,7 +122,8 @@ public final class ClipSamServer implements AutoCloseable {
             config.jetty.port = options.port();
             config.http.maxRequestSize = options.maxImageBytes() + 64 * 1024;
             config.jetty.multipartConfig.maxFileSize(options.maxImageBytes(), io.javalin.config.SizeUnit.BYTES);
-            config.jetty.multipartConfig.maxTotalRequestSize(options.maxImageBytes() + 64 * 1024,
+            // a form holds one image to predict, or up to MAX_REFERENCES reference images of a class
+            config.jetty.multipartConfig.maxTotalRequestSize(MAX_REFERENCES * options.maxImageBytes() + 64 * 1024,
                     io.javalin.config.SizeUnit.BYTES);
             config.staticFiles.add(staticFiles -> {
                 staticFiles.hostedPath = "/";
@@ -127,6 +134,8 @@ public final class ClipSamServer implements AutoCloseable {
             config.routes.post("/v1/predict", this::predict);
             config.routes.get("/v1/results/{id}/{file}", this::result);
             config.routes.get("/v1/models", ctx -> ctx.json(models()));
+            config.routes.put("/v1/classes/{name}/refs", this::putReferences);
+            config.routes.get("/v1/classes", this::classes);
             config.routes.get("/healthz", ctx -> ctx.json(Map.of("status", "ok")));
             config.routes.get("/readyz", this::ready);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4").result(metrics.scrape()));
@@ -326,6 +335,69 @@ public final class ClipSamServer implements AutoCloseable {
             o.put("overlay_png_base64", Base64.getEncoder().encodeToString(overlay));
         }
         return o;
+    }
+
+    /**
+     * {@code PUT /v1/classes/{name}/refs}: images of good parts of a class (multipart fields {@code image}), from now
+     * on compared with every image predicted with that class name (docs/DESIGN.md §8), on every worker.
+     */
+    private void putReferences(Context ctx) throws IOException {
+        String name = ctx.pathParam("name");
+        if (name.isBlank() || name.length() > 200) {
+            throw new HttpError(400, "a class name of 1 to 200 characters is needed");
+        }
+        List<UploadedFile> files = ctx.isMultipartFormData() ? ctx.uploadedFiles("image") : List.of();
+        if (files.isEmpty()) {
+            throw new HttpError(400, "send the reference images as multipart fields named 'image'");
+        }
+        if (files.size() > MAX_REFERENCES) {
+            throw new HttpError(413, files.size() + " reference images; at most " + MAX_REFERENCES + " per class");
+        }
+        Path folder = Files.createTempDirectory("clipsam-refs-");
+        try {
+            List<Path> saved = new ArrayList<>();
+            for (int i = 0; i < files.size(); i++) {
+                byte[] bytes;
+                try (InputStream in = files.get(i).content()) {
+                    bytes = in.readAllBytes();
+                }
+                String original = files.get(i).filename() == null ? "" : files.get(i).filename();
+                ImageFiles.read(bytes, original);   // an unusable image is refused by its name before any work
+                String ext = original.contains(".") ? original.substring(original.lastIndexOf('.') + 1)
+                        .toLowerCase(Locale.ROOT) : "png";
+                Path file = folder.resolve(String.format(Locale.ROOT, "ref-%03d.%s",
+                        i, ImageFiles.EXTENSIONS.contains(ext) ? ext : "png"));
+                Files.write(file, bytes);
+                saved.add(file);
+            }
+            long t0 = System.nanoTime();
+            dev.clipsam.fewshot.ReferenceMemory memory = null;
+            for (ClipSam engine : allEngines) {
+                memory = engine.useReferences(name, saved);   // waits for the engine's running prediction
+            }
+            ObjectNode o = JSON.createObjectNode();
+            o.put("class_name", name);
+            o.put("references", memory.k());
+            o.put("tau", memory.tau());
+            o.put("seconds", (System.nanoTime() - t0) / 1e9);
+            ctx.json(o);
+        } finally {
+            try (java.util.stream.Stream<Path> left = Files.list(folder)) {
+                for (Path f : left.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(folder);
+        }
+    }
+
+    /** {@code GET /v1/classes}: the classes with their own references. */
+    private void classes(Context ctx) {
+        ObjectNode o = JSON.createObjectNode();
+        ObjectNode all = o.putObject("classes");
+        allEngines.get(0).classReferences().forEach((c, m) -> all.putObject(c).put("references", m.k())
+                .put("tau", m.tau()));
+        ctx.json(o);
     }
 
     private void result(Context ctx) {

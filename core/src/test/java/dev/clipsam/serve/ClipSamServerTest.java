@@ -237,4 +237,54 @@ class ClipSamServerTest {
         Image8 served = ImageFiles.read(get(answer.path("urls").path("mask").asText()).body(), "mask.png");
         assertTrue(Arrays.equals(cliMask.data(), served.data()), "the same mask pixels");
     }
+
+    /** A PUT of reference images as multipart fields {@code image}. */
+    private static HttpRequest.Builder references(String className, List<byte[]> files) throws IOException {
+        String boundary = "clipsam-refs-boundary";
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i < files.size(); i++) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"good" + i
+                    + ".png\"\r\nContent-Type: image/png\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            body.write(files.get(i));
+            body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return HttpRequest.newBuilder(URI.create(base + "/v1/classes/" + className + "/refs"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    }
+
+    @Test
+    void referencesUploadedForAClassAreWhatItsImagesAreComparedWith() throws Exception {
+        List<Path> good;
+        try (Stream<Path> files = Files.list(goodFolder)) {
+            good = files.filter(ImageFiles::hasImageExtension).sorted().limit(2).toList();
+        }
+        List<byte[]> bytes = new java.util.ArrayList<>();
+        for (Path f : good) {
+            bytes.add(Files.readAllBytes(f));
+        }
+        HttpResponse<byte[]> put = send(references("widget", bytes));
+        assertEquals(200, put.statusCode(), new String(put.body(), StandardCharsets.UTF_8));
+        assertEquals(2, json(put).path("references").asInt());
+        assertEquals(2, json(get("/v1/classes")).path("classes").path("widget").path("references").asInt());
+
+        Path out = dir.resolve("cli-widget");
+        int exit = dev.clipsam.cli.ClipSamCommand.run("predict", "--clip", TinyModels.clipTorchScript().toString(),
+                "--sam", TinyModels.samCheckpoint().toString(), "--refs", good.get(0) + "," + good.get(1),
+                "--image-size", String.valueOf(TinyModels.clipImageSize()), "--stages", TinyModels.clipStages(),
+                "--class-name", "widget", defectFile.toString(), "--out", out.toString());
+        assertEquals(0, exit);
+        JsonNode row = JSON.readTree(out.resolve("results.json").toFile()).path("images").get(0);
+        JsonNode answer = json(send(multipart(png, "class_name", "widget")));
+        assertEquals(row.path("score").asDouble(), answer.path("score").asDouble(), 0.0, "the class's references");
+        JsonNode others = json(send(multipart(png)));
+        assertTrue(others.path("score").isNumber(), "other classes keep the server's references");
+
+        assertError(send(references("widget", List.of())), 400, "multipart fields named 'image'");
+        assertError(send(references("widget", List.of("not an image".getBytes(StandardCharsets.UTF_8)))), 400,
+                "good0.png");
+        assertEquals(2, json(get("/v1/classes")).path("classes").path("widget").path("references").asInt(),
+                "a refused upload changes nothing");
+    }
 }
