@@ -287,4 +287,58 @@ class ClipSamServerTest {
         assertEquals(2, json(get("/v1/classes")).path("classes").path("widget").path("references").asInt(),
                 "a refused upload changes nothing");
     }
+
+    @Test
+    void aUserUploadsAnImageAndMovesTheThresholdSliderInChromium() throws Exception {
+        Path chromium = Path.of("/usr/bin/chromium");
+        Path driverFile = Path.of("/usr/bin/chromedriver");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(chromium) && Files.isExecutable(driverFile),
+                "needs Debian's chromium and chromium-driver");
+        org.openqa.selenium.chrome.ChromeOptions options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1100,1200", "--user-data-dir=" + dir.resolve("chromium-profile"));
+        org.openqa.selenium.chrome.ChromeDriverService service = new org.openqa.selenium.chrome.ChromeDriverService
+                .Builder().usingDriverExecutable(driverFile.toFile()).usingAnyFreePort().build();
+        org.openqa.selenium.chrome.ChromeDriver page = new org.openqa.selenium.chrome.ChromeDriver(service, options);
+        try {
+            org.openqa.selenium.support.ui.WebDriverWait wait = new org.openqa.selenium.support.ui.WebDriverWait(page,
+                    Duration.ofSeconds(60));
+            page.get(base + "/");
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("model")).getText().startsWith("CLIP"));
+            page.findElement(org.openqa.selenium.By.id("file")).sendKeys(defectFile.toAbsolutePath().toString());
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("score")).getText().startsWith("score "));
+            double served = json(send(multipart(png))).path("score").asDouble();
+            String shown = page.findElement(org.openqa.selenium.By.id("score")).getText();
+            assertTrue(shown.startsWith(String.format(java.util.Locale.ROOT, "score %.3f", served)), shown);
+            assertTrue(page.findElement(org.openqa.selenium.By.id("status")).getText().isEmpty(), "no error shown");
+
+            // the slider redraws the mask from the map in the page: everything at 0, nothing at 1
+            String tint = "const s = document.getElementById('threshold'); s.value = arguments[0];"
+                    + " s.dispatchEvent(new Event('input'));"
+                    + " const c = document.getElementById('maskView'); const d = c.getContext('2d')"
+                    + ".getImageData(0, 0, c.width, c.height).data; let red = 0;"
+                    + " for (let i = 0; i < d.length; i += 4) red += d[i]; return red / (d.length / 4);";
+            wait.until(d -> ((Number) page.executeScript(tint, "0.5")).doubleValue() > 0);
+            double all = ((Number) page.executeScript(tint, "0")).doubleValue();
+            assertEquals("0.00", page.findElement(org.openqa.selenium.By.id("thrValue")).getText());
+            double none = ((Number) page.executeScript(tint, "1")).doubleValue();
+            assertEquals("1.00", page.findElement(org.openqa.selenium.By.id("thrValue")).getText());
+            assertTrue(all > none + 10, "the mask tint follows the slider: mean red " + all + " at 0, " + none + " at 1");
+            page.executeScript(tint, String.valueOf(served - 0.01));
+
+            byte[] shot = page.getScreenshotAs(org.openqa.selenium.OutputType.BYTES);
+            Path file = Path.of("target", "serve-page.png");
+            Files.write(file, shot);
+            Image8 picture = ImageFiles.read(shot, "serve-page.png");
+            long distinct = java.util.stream.IntStream.range(0, picture.data().length / 3)
+                    .map(i -> (picture.data()[3 * i] & 0xff) << 16 | (picture.data()[3 * i + 1] & 0xff) << 8
+                            | picture.data()[3 * i + 2] & 0xff).distinct().count();
+            assertTrue(distinct > 50, "a page with images on it, not a blank screenshot (" + distinct + " colours)");
+        } finally {
+            page.quit();
+            service.stop();
+        }
+    }
 }
