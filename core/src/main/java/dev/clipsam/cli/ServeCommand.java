@@ -63,6 +63,10 @@ final class ServeCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}; oldest first out).")
     int keepResults;
 
+    @Option(names = "--cors-origin", paramLabel = "ORIGIN", description = "Let pages of this origin (e.g."
+            + " https://line.example.com) call the API from a browser; CORS is off without it.")
+    String corsOrigin;
+
     @Option(names = "--timeout", defaultValue = "120", description = "Seconds a request may wait for its answer"
             + " (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -101,8 +105,13 @@ final class ServeCommand implements Callable<Integer> {
                 throw new UserInputException(apiKeyFile + ": holds no key");
             }
         }
-        ServerOptions options = new ServerOptions(host, port, workers, queue, (long) maxImageMb << 20, keepResults,
-                Duration.ofSeconds(timeoutSeconds), key);
+        ServerOptions options;
+        try {
+            options = new ServerOptions(host, port, workers, queue, (long) maxImageMb << 20, keepResults,
+                    Duration.ofSeconds(timeoutSeconds), key, corsOrigin);
+        } catch (IllegalArgumentException e) {
+            throw new UserInputException(e.getMessage());
+        }
         List<ClipSam> engines = new ArrayList<>();
         try {
             for (int i = 0; i < workers; i++) {
@@ -114,15 +123,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         PrintWriter console = spec.commandLine().getOut();
         CountDownLatch stopped = new CountDownLatch(1);
-        try (ClipSamServer server = new ClipSamServer(options, engines)) {
-            int bound = server.start();
-            console.printf("clipsam serve: CLIP %s, head %s, SAM %s; listening on http://%s:%d/ (Ctrl-C stops)%n",
-                    engines.get(0).identity().clip(), engines.get(0).identity().head(), engines.get(0).identity().sam(),
-                    host, bound);
-            console.flush();
-            Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown));
-            stopped.await();
-        }
+        ClipSamServer server = new ClipSamServer(options, engines);
+        // SIGTERM / SIGINT: the hook finishes the running predictions, stops listening and frees the models
+        // before the JVM ends (the JVM waits for its hooks, not for this thread)
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "clipsam-serve-stop"));
+        int bound = server.start();
+        console.printf("clipsam serve: CLIP %s, head %s, SAM %s; listening on http://%s:%d/ (Ctrl-C stops)%n",
+                engines.get(0).identity().clip(), engines.get(0).identity().head(), engines.get(0).identity().sam(),
+                host, bound);
+        console.flush();
+        stopped.await();
         return 0;
     }
 }

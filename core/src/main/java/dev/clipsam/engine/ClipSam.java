@@ -431,6 +431,25 @@ public final class ClipSam implements AutoCloseable {
         return refine(image, roughMap(image, className));
     }
 
+    /**
+     * ClipSAM with other MMR settings for this image (a service's per-request options).
+     *
+     * @param mmr   MMR settings instead of the engine's, or null for the engine's
+     * @param noSam the rough map only, SAM left out
+     */
+    public synchronized Prediction predict(Image8 image, String className, MmrConfig mmr, boolean noSam) {
+        RoughMap rough = roughMap(image, className);
+        if (noSam || sam == null) {
+            return roughOnly(image, rough);
+        }
+        return refine(image, rough, mmr == null ? this.mmr : new MaskRefinement(mmr));
+    }
+
+    /** The engine's MMR settings. */
+    public MmrConfig mmrConfig() {
+        return mmr.config();
+    }
+
     /** @param className used in the prompt ensemble; null or blank means {@code object} */
     public synchronized RoughMap roughMap(Image8 image, String className) {
         String name = className == null || className.isBlank() ? PromptEnsemble.UNKNOWN_CLASS : className;
@@ -464,12 +483,18 @@ public final class ClipSam implements AutoCloseable {
 
     /** MMR on a rough map of the image (nothing when SAM is off) and the image score. */
     public synchronized Prediction refine(Image8 image, RoughMap rough) {
+        return sam == null ? roughOnly(image, rough) : refine(image, rough, mmr);
+    }
+
+    private Prediction roughOnly(Image8 image, RoughMap rough) {
         float[] o = rough.values();
-        if (sam == null) {
-            return new Prediction(rough.grid(), o, o, null, new float[0], ImageScore.max(o),
-                    ImageScore.topMean(o, ImageScore.DEFAULT_TOP_K), threshold, image.width(), image.height(),
-                    new Timings(rough.clipSeconds(), rough.headSeconds(), 0, 0));
-        }
+        return new Prediction(rough.grid(), o, o, null, new float[0], ImageScore.max(o),
+                ImageScore.topMean(o, ImageScore.DEFAULT_TOP_K), threshold, image.width(), image.height(),
+                new Timings(rough.clipSeconds(), rough.headSeconds(), 0, 0));
+    }
+
+    private Prediction refine(Image8 image, RoughMap rough, MaskRefinement mmr) {
+        float[] o = rough.values();
         try (PointerScope scope = new PointerScope()) {
             long t0 = System.nanoTime();
             TimedSegmenter timed = new TimedSegmenter(new SamSegmenter(sam));

@@ -26,9 +26,15 @@ public final class MaskRefinement {
     }
 
     private final PromptExtractor extractor;
+    private final MmrConfig config;
 
     public MaskRefinement(MmrConfig config) {
         this.extractor = new PromptExtractor(config);
+        this.config = config;
+    }
+
+    public MmrConfig config() {
+        return config;
     }
 
     public RegionPrompts prompts(float[] rough, int grid, int height, int width) {

@@ -12,6 +12,7 @@ import dev.clipsam.image.ImageFiles;
 import dev.clipsam.image.ImageReadException;
 import dev.clipsam.image.ImageWriter;
 import dev.clipsam.io.Npy;
+import dev.clipsam.mmr.MmrConfig;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.UploadedFile;
@@ -82,6 +83,9 @@ public final class ClipSamServer implements AutoCloseable {
     private final ServerOptions options;
     private final BlockingQueue<ClipSam> engines;
     private final List<ClipSam> allEngines;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean stopping;
+    private boolean closed;
     /** Reference images one request may give a class. */
     static final int MAX_REFERENCES = 32;
     private final ModelIdentity identity;
@@ -130,6 +134,9 @@ public final class ClipSamServer implements AutoCloseable {
                 staticFiles.directory = "/dev/clipsam/serve/web";
                 staticFiles.location = Location.CLASSPATH;
             });
+            if (options.corsOrigin() != null) {   // CORS stays off unless an origin is given
+                config.bundledPlugins.enableCors(cors -> cors.addRule(rule -> rule.allowHost(options.corsOrigin())));
+            }
             config.routes.before("/v1/*", this::authorise);
             config.routes.post("/v1/predict", this::predict);
             config.routes.get("/v1/results/{id}/{file}", this::result);
@@ -195,7 +202,11 @@ public final class ClipSamServer implements AutoCloseable {
     private void predict(Context ctx) throws Exception {
         Timer.Sample total = Timer.start(metrics);
         String status = "200";
+        inFlight.incrementAndGet();
         try {
+            if (stopping) {
+                throw new HttpError(503, "retry", "the server is shutting down");
+            }
             byte[] bytes;
             String name;
             UploadedFile upload = ctx.isMultipartFormData() ? ctx.uploadedFile("image") : null;
@@ -225,8 +236,10 @@ public final class ClipSamServer implements AutoCloseable {
             String className = parameter(ctx, "class_name");
             Double threshold = fraction(parameter(ctx, "threshold"), "threshold");
             boolean inline = "true".equalsIgnoreCase(ctx.queryParam("inline"));
+            boolean noSam = flag(parameter(ctx, "no_sam"), "no_sam");
+            MmrConfig mmr = mmrOptions(ctx);
             Image8 image = ImageFiles.read(bytes, name);
-            Prediction p = run(image, className);
+            Prediction p = run(image, className, mmr, noSam);
             if (threshold != null) {
                 p = p.withThreshold(threshold);
             }
@@ -238,13 +251,14 @@ public final class ClipSamServer implements AutoCloseable {
             status = e.getMessage().contains("more than the limit") ? "413" : "400";
             throw e;
         } finally {
+            inFlight.decrementAndGet();
             total.stop(metrics.timer("clipsam_request_seconds", "endpoint", "predict", "status", status));
             metrics.counter("clipsam_requests_total", "endpoint", "predict", "status", status).increment();
         }
     }
 
     /** One prediction on a free engine: admitted within the queue's bound, answered within the timeout. */
-    private Prediction run(Image8 image, String className) throws Exception {
+    private Prediction run(Image8 image, String className, MmrConfig mmr, boolean noSam) throws Exception {
         if (!admission.tryAcquire()) {
             metrics.counter("clipsam_rejections_total", "reason", "queue_full").increment();
             throw new HttpError(503, "retry",  "busy: " + options.workers() + " predictions running and " + options.queue()
@@ -256,7 +270,7 @@ public final class ClipSamServer implements AutoCloseable {
                 waiting.decrementAndGet();
                 ClipSam engine = engines.take();
                 try {
-                    return engine.predict(image, className);
+                    return engine.predict(image, className, mmr, noSam);
                 } finally {
                     engines.put(engine);
                 }
@@ -417,9 +431,14 @@ public final class ClipSamServer implements AutoCloseable {
     }
 
     private void ready(Context ctx) {
-        boolean room = admission.availablePermits() > 0;
-        ctx.status(room ? 200 : 503).json(Map.of("status", room ? "ready" : "busy", "workers", options.workers(),
-                "waiting", waiting.get()));
+        boolean room = admission.availablePermits() > 0 && !stopping;
+        ctx.status(room ? 200 : 503).json(Map.of("status", stopping ? "stopping" : room ? "ready" : "busy",
+                "workers", options.workers(), "waiting", waiting.get()));
+    }
+
+    /** Predict requests being handled now (queued, running or being answered). */
+    public int inFlight() {
+        return inFlight.get();
     }
 
     private ObjectNode models() {
@@ -437,6 +456,46 @@ public final class ClipSamServer implements AutoCloseable {
     private static String parameter(Context ctx, String name) {
         String v = ctx.isMultipartFormData() ? ctx.formParam(name) : null;
         return v != null ? v : ctx.queryParam(name);
+    }
+
+    /** The request's MMR options ({@code mmr_threshold}, {@code min_area}, {@code points}, {@code seed}) over the server's. */
+    private MmrConfig mmrOptions(Context ctx) {
+        MmrConfig d = allEngines.get(0).mmrConfig();
+        Double t = fraction(parameter(ctx, "mmr_threshold"), "mmr_threshold");
+        Long minArea = integer(parameter(ctx, "min_area"), "min_area", 0, Integer.MAX_VALUE);
+        Long points = integer(parameter(ctx, "points"), "points", 1, 64);
+        Long seed = integer(parameter(ctx, "seed"), "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        if (t == null && minArea == null && points == null && seed == null) {
+            return null;
+        }
+        return new MmrConfig(t != null ? t : d.threshold(), minArea != null ? minArea.intValue() : d.minArea(),
+                points != null ? points.intValue() : d.points(), d.mode(), seed != null ? seed : d.seed());
+    }
+
+    private static Long integer(String text, String name, long min, long max) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(text.trim());
+            if (v >= min && v <= max) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new HttpError(400, name + " '" + text + "' is not an integer"
+                + (max == Long.MAX_VALUE ? "" : " in [" + min + ", " + max + "]"));
+    }
+
+    private static boolean flag(String text, String name) {
+        if (text == null || text.isBlank() || text.equalsIgnoreCase("false") || text.equals("0")) {
+            return false;
+        }
+        if (text.equalsIgnoreCase("true") || text.equals("1")) {
+            return true;
+        }
+        throw new HttpError(400, name + " '" + text + "' is not true or false");
     }
 
     private static Double fraction(String text, String name) {
@@ -463,7 +522,26 @@ public final class ClipSamServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    /**
+     * Stops gracefully: new predictions are refused (503), those queued or running are finished and answered (for up
+     * to {@code --timeout}), then the server stops listening and the models' native memory is freed. Idempotent.
+     */
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopping = true;
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        try {
+            while (inFlight.get() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            Thread.sleep(200);   // the last answers are written after their handlers return
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        LOG.info("clipsam serve stopping");
         app.stop();
         workers.shutdownNow();
         List<ClipSam> all = new ArrayList<>();

@@ -14,9 +14,16 @@ import java.time.Duration;
  * @param timeout       the longest a request waits for its prediction (504 after)
  * @param apiKey        when set, every {@code /v1} request must send it ({@code Authorization: Bearer ...} or
  *                      {@code X-API-Key})
+ * @param corsOrigin    the one browser origin allowed to call the API from its pages (CORS), or null: none
  */
 public record ServerOptions(String host, int port, int workers, int queue, long maxImageBytes, int keepResults,
-        Duration timeout, String apiKey) {
+        Duration timeout, String apiKey, String corsOrigin) {
+
+    /** Without CORS. */
+    public ServerOptions(String host, int port, int workers, int queue, long maxImageBytes, int keepResults,
+            Duration timeout, String apiKey) {
+        this(host, port, workers, queue, maxImageBytes, keepResults, timeout, apiKey, null);
+    }
 
     public ServerOptions {
         if (workers < 1 || queue < 0 || maxImageBytes < 1 || keepResults < 1 || port < 0 || port > 65535) {
@@ -24,6 +31,10 @@ public record ServerOptions(String host, int port, int workers, int queue, long 
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, not " + timeout);
+        }
+        if (corsOrigin != null && !corsOrigin.matches("https?://[^/\\s]+")) {
+            throw new IllegalArgumentException("--cors-origin '" + corsOrigin + "' is not an origin such as"
+                    + " https://line.example.com");
         }
     }
 }

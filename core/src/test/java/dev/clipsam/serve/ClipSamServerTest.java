@@ -1,6 +1,7 @@
 package dev.clipsam.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -11,6 +12,7 @@ import dev.clipsam.engine.ClipSam;
 import dev.clipsam.engine.EngineOptions;
 import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
+import dev.clipsam.image.ImageWriter;
 import dev.clipsam.io.Npy;
 import dev.clipsam.testing.TinyModels;
 import java.io.ByteArrayOutputStream;
@@ -340,5 +342,56 @@ class ClipSamServerTest {
             page.quit();
             service.stop();
         }
+    }
+
+    @Test
+    void perRequestMmrOptionsAndNoSam() throws Exception {
+        JsonNode rough = json(send(multipart(png, "no_sam", "true")));
+        assertEquals(0, rough.path("regions").size(), "no SAM, no regions");
+        assertEquals(0.0, rough.path("seconds").path("sam_encoder").asDouble(), 0.0);
+        JsonNode everything = json(send(multipart(png, "mmr_threshold", "0", "points", "2", "seed", "7")));
+        assertTrue(everything.path("regions").size() >= 1, "at MMR threshold 0 the whole map is a region");
+        for (JsonNode region : everything.path("regions")) {
+            assertEquals(2, region.path("points").size(), "two points per region: " + region);
+        }
+        assertError(send(multipart(png, "points", "0")), 400, "points '0' is not an integer in [1, 64]");
+        assertError(send(multipart(png, "min_area", "-5")), 400, "min_area");
+        assertError(send(multipart(png, "no_sam", "maybe")), 400, "no_sam 'maybe'");
+    }
+
+    @Test
+    void aRequestInFlightIsAnsweredWhenTheServerStops() throws Exception {
+        EngineOptions options = EngineOptions.builder().clip(TinyModels.clipTorchScript())
+                .sam(TinyModels.samCheckpoint()).refs(List.of(goodFolder)).imageSize(TinyModels.clipImageSize())
+                .stages(Arrays.stream(TinyModels.clipStages().split(",")).map(Integer::valueOf).toList()).build();
+        ClipSamServer other = new ClipSamServer(new ServerOptions("127.0.0.1", 0, 1, 2, 50_000_000, 8,
+                Duration.ofSeconds(60), null, "http://line.example"), List.of(ClipSam.open(options)));
+        String root = "http://127.0.0.1:" + other.start();
+        String url = root + "/v1/predict?mmr_threshold=0";
+        HttpResponse<byte[]> allowed = send(HttpRequest.newBuilder(URI.create(root + "/v1/models"))
+                .header("Origin", "http://line.example"));
+        assertEquals("http://line.example", allowed.headers().firstValue("Access-Control-Allow-Origin").orElse(""),
+                "--cors-origin lets that origin's pages call the API");
+        assertTrue(send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).header("Origin",
+                "http://line.example")).headers().firstValue("Access-Control-Allow-Origin").isEmpty(),
+                "CORS is off by default");
+        // a large image keeps the request busy long enough to stop the server under it
+        byte[] large = ImageWriter.png(ImageWriter.toBufferedImage(new Image8(2400, 2400, 3,
+                java.util.Arrays.copyOf(image.data(), 2400 * 2400 * 3))));
+        java.util.concurrent.CompletableFuture<HttpResponse<byte[]>> answer = HTTP.sendAsync(HttpRequest.newBuilder(
+                URI.create(url)).header("Content-Type", "image/png").timeout(Duration.ofSeconds(120))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(large)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (other.inFlight() == 0 && !answer.isDone() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertTrue(other.inFlight() > 0, "the request is in flight");
+        other.close();
+        HttpResponse<byte[]> r = answer.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));
+        assertTrue(json(r).path("score").isNumber());
+        assertThrows(java.io.IOException.class, () -> HTTP.send(HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofByteArray()),
+                "no longer listening");
     }
 }
