@@ -170,7 +170,7 @@ final class BenchPredictCommand implements Callable<Integer> {
     }
 
     /** A grey, noisy texture (content does not change the timings). */
-    private static Image8 texture(int px) {
+    static Image8 texture(int px) {
         SplittableRandom random = new SplittableRandom(3);
         byte[] data = new byte[px * px * 3];
         for (int i = 0; i < data.length; i++) {

@@ -1,34 +1,17 @@
 package dev.clipsam.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.clipsam.clip.ClipModel;
-import dev.clipsam.clip.PromptEnsemble;
 import dev.clipsam.data.Dataset;
-import dev.clipsam.data.Sample;
-import dev.clipsam.engine.ClipSam;
-import dev.clipsam.engine.Locations;
-import dev.clipsam.io.Hashing;
-import dev.clipsam.io.OfficialCheckpoint;
+import dev.clipsam.engine.HeadTraining;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
-import dev.clipsam.pipeline.ClipStages;
-import dev.clipsam.pipeline.TokenCache;
-import dev.clipsam.pipeline.Training;
 import dev.clipsam.umci.AdamW;
-import dev.clipsam.umci.AnomalyHead;
-import dev.clipsam.umci.HeadConfig;
-import dev.clipsam.umci.HeadDescription;
-import dev.clipsam.umci.HeadFile;
 import dev.clipsam.umci.HeadType;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
@@ -133,100 +116,69 @@ final class TrainCommand implements Callable<Integer> {
         List<Double> weights = checkOptions();
         OutputFolder.requireWritableParent(out);
         Dataset data = dataset.scan();
-        List<Training.Item> items = new ArrayList<>();
-        List<String> unmasked = new ArrayList<>();
-        for (Sample s : data.all()) {
-            if (s.anomalous() && s.mask() == null) {
-                unmasked.add(s.image().toString());
-            } else {
-                items.add(new Training.Item(s.image(), s.className(), s.mask()));
-            }
-        }
-        if (!unmasked.isEmpty()) {
-            throw new UserInputException(dataset.root + ": " + unmasked.size() + " anomalous images have no mask (first: "
-                    + unmasked.get(0) + "); training needs every defect's mask");
-        }
-        if (items.isEmpty()) {
-            throw new UserInputException(dataset.root + ": no training images");
-        }
-        List<String> maskProblems = data.problems().stream().filter(p -> p.contains(": mask ")
-                || p.contains(": is not a mask")).toList();
-        if (!maskProblems.isEmpty()) {
-            throw new UserInputException(maskProblems.get(0) + (maskProblems.size() > 1 ? " (and "
-                    + (maskProblems.size() - 1) + " more mask problems; see clipsam data check)" : "")
-                    + "; training needs every mask right");
-        }
+        HeadTraining.items(data);   // a dataset that cannot be trained on is refused before CLIP is read
         PrintWriter console = spec.commandLine().getOut();
         data.problems().forEach(p -> spec.commandLine().getErr().println("clipsam: warning: " + p));
-        clipFile = ClipSam.existing(clipFile, OfficialCheckpoint.CLIP);
-        String clipSha = Hashing.sha256(clipFile);
-        Training training;
-        HeadConfig config;
-        HeadDescription.ClipIdentity clipIdentity;
-        // CLIP is needed only to fill the token cache and for the text features: it is closed before training.
-        try (ClipModel clip = ClipModel.load(clipFile, new ClipModel.Options(precision, activation))) {
-            config = new HeadConfig(headType, clip.config().visionWidth(), clip.config().embedDim(), hidden, scales,
-                    stages, weights);
-            ClipStages clipStages;
-            try {
-                clipStages = new ClipStages(clip, imageSize, stages,
-                        ClipSam.textCache(clipSha, precision, activation));
-            } catch (IllegalArgumentException e) {
-                throw new UserInputException(e.getMessage());
-            }
-            Path cacheRoot = cacheDir != null ? cacheDir : Locations.tokenCache();
-            TokenCache cache = new TokenCache(cacheRoot, TokenCache.key(clipSha, imageSize, stages,
-                    precision.name().toLowerCase(Locale.ROOT), activation.name().toLowerCase(Locale.ROOT)));
-            Training.Settings settings = new Training.Settings(config, imageSize, epochs, batch,
-                    new AdamW.Options(lr, 0.9, 0.999, 1e-8, weightDecay), seed);
-            training = new Training(clipStages, cache, settings, items);
-            console.printf("training a %s head (c_h %d, scales %s, stages %s) on %d images of %d classes from %s; CLIP %s"
-                    + " at %d px; tokens cached in %s%n", headType.id(), hidden, scales, stages, items.size(),
-                    data.classNames().size(), dataset.root, clip.config().name(), imageSize, cache.directory());
-            console.flush();
-            try (ProgressBar bar = Progress.bar("tokens", items.size())) {
-                training.prepare(PromptEnsemble.winclip(), new Training.Listener() {
-                    @Override
-                    public void prepared(int done, int total) {
-                        bar.stepTo(done);
-                    }
-                });
-            }
-            console.printf("tokens: %d computed, %d read from the cache%n", cache.misses(), cache.hits());
-            clipIdentity = new HeadDescription.ClipIdentity(clipFile.getFileName().toString(), clipSha,
-                    clip.config().name(), clip.config().visionWidth(), clip.config().embedDim(),
-                    clip.config().visionPatchSize(), precision.name().toLowerCase(Locale.ROOT),
-                    activation.name().toLowerCase(Locale.ROOT));
-        }
-        org.bytedeco.javacpp.Pointer.trimMemory();   // hand CLIP's freed memory back to the system
-        Path checkpoint = resumeFile();
-        Path resumeFrom = resume && Files.isRegularFile(checkpoint) ? checkpoint : null;
-        try (AnomalyHead head = AnomalyHead.create(config, seed)) {
-            int steps = (items.size() + batch - 1) / batch;
-            try (ProgressBar bar = Progress.bar("train", (long) steps * epochs)) {
-                training.run(head, checkpoint, resumeFrom, new Training.Listener() {
-                    @Override
-                    public void step(int epoch, int step, int totalSteps, double loss, double imagesPerSecond) {
-                        bar.stepTo((long) (epoch - 1) * totalSteps + step);
-                        bar.setExtraMessage(String.format(" epoch %d loss %.4f %.1f img/s", epoch, loss,
-                                imagesPerSecond));
-                    }
+        HeadTraining.Request request = new HeadTraining.Request(data, out, clipFile, headType, hidden, scales, stages,
+                weights, imageSize, epochs, batch, lr, weightDecay, seed, cacheDir, precision, activation, resume,
+                keepResume);
+        ProgressBar[] bar = new ProgressBar[1];
+        HeadTraining.Result result;
+        try {
+            result = HeadTraining.run(request, new HeadTraining.Listener() {
+                @Override
+                public void started(String description) {
+                    console.println(description);
+                    console.flush();
+                }
 
-                    @Override
-                    public void epoch(int epoch, double meanLoss) {
-                        bar.setExtraMessage(String.format(" epoch %d mean loss %.4f", epoch, meanLoss));
+                @Override
+                public void prepared(int done, int total) {
+                    progress("tokens", total).stepTo(done);
+                }
+
+                @Override
+                public void tokensReady(int computed, int fromCache) {
+                    closeBar();
+                    console.printf("tokens: %d computed, %d read from the cache%n", computed, fromCache);
+                }
+
+                @Override
+                public void step(int epoch, int step, int steps, double loss, double imagesPerSecond) {
+                    ProgressBar b = progress("train", (long) steps * epochs);
+                    b.stepTo((long) (epoch - 1) * steps + step);
+                    b.setExtraMessage(String.format(" epoch %d loss %.4f %.1f img/s", epoch, loss, imagesPerSecond));
+                }
+
+                @Override
+                public void epoch(int epoch, double meanLoss) {
+                    bar[0].setExtraMessage(String.format(" epoch %d mean loss %.4f", epoch, meanLoss));
+                }
+
+                private ProgressBar progress(String task, long max) {
+                    if (bar[0] == null) {
+                        bar[0] = Progress.bar(task, max);
                     }
-                });
+                    return bar[0];
+                }
+
+                private void closeBar() {
+                    if (bar[0] != null) {
+                        bar[0].close();
+                        bar[0] = null;
+                    }
+                }
+            });
+        } finally {
+            if (bar[0] != null) {
+                bar[0].close();
             }
-            double threshold = training.f1Threshold(head);
-            HeadFile.save(out, head, new HeadDescription(config, imageSize, clipIdentity, "winclip", data.classNames(),
-                    threshold, provenance(items.size(), training)));
-            console.printf("epoch losses %s%nF1-optimal threshold of the rough map on the training data: %.4f%n"
-                    + "wrote %s and %s (%,d parameters)%n", training.epochLosses(), threshold, out,
-                    HeadFile.sidecar(out), head.parameterCount());
-            if (!keepResume && Files.deleteIfExists(checkpoint)) {
-                console.printf("deleted the resume checkpoint %s (--keep-resume keeps it)%n", checkpoint);
-            }
+        }
+        console.printf("epoch losses %s%nF1-optimal threshold of the rough map on the training data: %.4f%n"
+                + "wrote %s and %s (%,d parameters)%n", result.epochLosses(), result.threshold(), result.head(),
+                result.sidecar(), result.parameters());
+        if (result.resumeDeleted()) {
+            console.printf("deleted the resume checkpoint %s (--keep-resume keeps it)%n", result.resumeFile());
         }
         return 0;
     }
@@ -269,26 +221,7 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     Path resumeFile() {
-        String name = out.getFileName().toString();
-        String stem = name.endsWith(".safetensors") ? name.substring(0, name.length() - ".safetensors".length()) : name;
-        return out.resolveSibling(stem + ".resume.safetensors");
-    }
-
-    private ObjectNode provenance(int images, Training training) {
-        ObjectNode t = new ObjectMapper().createObjectNode();
-        t.put("dataset", dataset.root.toAbsolutePath().toString());
-        t.put("format", dataset.format.id());
-        t.put("images", images);
-        t.put("epochs", epochs);
-        t.put("batch", batch);
-        t.put("lr", lr);
-        t.put("weight_decay", weightDecay);
-        t.put("seed", seed);
-        training.epochLosses().forEach(t.putArray("epoch_losses")::add);
-        t.put("finished", Instant.now().toString());
-        String version = ClipSamCommand.class.getPackage().getImplementationVersion();
-        t.put("clipsam", version == null ? "development build" : version);
-        return t;
+        return HeadTraining.resumeFile(out);
     }
 
     private static List<Double> defaultWeights(int n) {

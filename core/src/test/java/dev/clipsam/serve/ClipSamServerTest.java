@@ -178,6 +178,8 @@ class ClipSamServerTest {
 
     @Test
     void fiftyRequestsAtOnceAreEachAnsweredAndTheServerGoesOn() throws Exception {
+        assertEquals(200, send(multipart(png)).statusCode());
+        long before = dev.clipsam.nn.TorchRuntime.rssBytes();
         List<java.util.concurrent.CompletableFuture<HttpResponse<byte[]>>> pending = new java.util.ArrayList<>();
         for (int i = 0; i < 50; i++) {
             pending.add(HTTP.sendAsync(multipart(png).timeout(Duration.ofSeconds(120)).build(),
@@ -199,6 +201,10 @@ class ClipSamServerTest {
         assertEquals(50, ok + busy);
         assertTrue(ok >= 1, "some requests were served: " + ok);
         assertEquals(200, send(multipart(png)).statusCode(), "still predicting after the burst");
+        long after = dev.clipsam.nn.TorchRuntime.rssBytes();
+        System.out.printf("RSS before the burst %d MiB, after %d MiB%n", before >> 20, after >> 20);
+        assertTrue(after <= before * 1.10, "RSS after the burst within 10 % of before: " + (before >> 20) + " -> "
+                + (after >> 20) + " MiB");
     }
 
     @Test
