@@ -1,31 +1,19 @@
 package dev.clipsam.cli;
 
-import dev.clipsam.data.MaskFiles;
-import dev.clipsam.engine.MapStore;
-import dev.clipsam.eval.ClassAccumulator;
+import dev.clipsam.engine.MapMetrics;
 import dev.clipsam.eval.ClassMetrics;
 import dev.clipsam.eval.CurvePlots;
 import dev.clipsam.eval.EvaluationReport;
-import dev.clipsam.eval.MapFiles;
-import dev.clipsam.image.ImageReadException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import me.tongfei.progressbar.ProgressBar;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVRecord;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,9 +51,6 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--format", paramLabel = "F", description = "Format of --dataset: mvtec, visa, mtd, ksdd2, folder.")
     dev.clipsam.data.DatasetFormat datasetFormat;
 
-    /** With --dataset: "class/defect/stem" to the mask path (null for normal images). */
-    private Map<String, Path> datasetMasks;
-
     @Option(names = "--image-scores", paramLabel = "CSV", description = "Image scores: columns map,score.")
     Path imageScoresFile;
 
@@ -94,59 +79,23 @@ final class MetricsCommand implements Callable<Integer> {
                 throw new UserInputException(dir + ": folder not found");
             }
         }
-        if (datasetRoot != null) {
-            datasetMasks = new HashMap<>();
-            for (dev.clipsam.data.Sample s : DatasetCommands.scan(datasetFormat, datasetRoot).all()) {
-                datasetMasks.put(MapStore.key(s), s.mask());
-            }
-        }
+        MapMetrics metrics = datasetRoot != null
+                ? MapMetrics.withDataset(mapsDir, DatasetCommands.scan(datasetFormat, datasetRoot))
+                : MapMetrics.withMasks(mapsDir, masksDir);
         if (!overwrite && Files.exists(out.resolve("metrics.csv"))) {
             throw new UserInputException(out.resolve("metrics.csv") + ": exists; use --overwrite to replace it");
         }
-        Map<String, List<Path>> byClass = MapStore.mapsByClass(mapsDir);
+        Map<String, List<Path>> byClass = metrics.mapsByClass();
         if (byClass.isEmpty()) {
             throw new UserInputException(mapsDir + ": no maps (.npy, .png, .tif) found");
         }
-        Map<String, Float> imageScores = imageScoresFile == null ? Map.of() : readScores(imageScoresFile);
-        List<String> problems = new ArrayList<>();
-        Set<Path> usedMasks = new HashSet<>();
-        List<ClassMetrics> results = new ArrayList<>();
-        int total = byClass.values().stream().mapToInt(List::size).sum();
-        try (ProgressBar bar = Progress.bar("metrics", total)) {
-            for (Map.Entry<String, List<Path>> e : byClass.entrySet()) {
-                ClassAccumulator accumulator = new ClassAccumulator(e.getKey(), 0);
-                for (Path map : e.getValue()) {
-                    bar.step();
-                    try {
-                        MapFiles.AnomalyMap m = MapFiles.read(map);
-                        Path mask = maskFor(map);
-                        if (mask != null) {
-                            usedMasks.add(mask.toAbsolutePath().normalize());
-                        }
-                        String key = MapStore.key(mapsDir.relativize(map));
-                        Float score = null;
-                        if (imageScoresFile != null) {
-                            score = imageScores.get(key);
-                            if (score == null) {
-                                problems.add(map + ": no image score in " + imageScoresFile + " (key " + key + ")");
-                            }
-                        }
-                        accumulator.add(m.values(), MaskFiles.onGrid(mask, m.width(), m.height()), m.width(),
-                                m.height(), score);
-                    } catch (ImageReadException ex) {
-                        problems.add(ex.getMessage());
-                    }
-                }
-                if (accumulator.images() == 0) {
-                    problems.add(mapsDir.resolve(e.getKey()) + ": class has no readable maps");
-                    continue;
-                }
-                results.add(accumulator.metrics());
-            }
+        Map<String, Float> imageScores = imageScoresFile == null ? null : MapMetrics.readScores(imageScoresFile);
+        MapMetrics.Result measured;
+        try (ProgressBar bar = Progress.bar("metrics", byClass.values().stream().mapToInt(List::size).sum())) {
+            measured = metrics.run(imageScores, String.valueOf(imageScoresFile), map -> bar.step());
         }
-        if (masksDir != null) {
-            problems.addAll(orphanMasks(usedMasks));
-        }
+        List<ClassMetrics> results = measured.classes();
+        List<String> problems = measured.problems();
         Map<String, String> provenance = new LinkedHashMap<>();
         provenance.put("maps", mapsDir.toAbsolutePath().toString());
         provenance.put("masks", masksDir != null ? masksDir.toAbsolutePath().toString()
@@ -160,51 +109,5 @@ final class MetricsCommand implements Callable<Integer> {
         written.addAll(CurvePlots.write(out, results));
         console.println("wrote " + String.join(", ", written.stream().map(Path::toString).toList()));
         return Problems.report(console, spec.commandLine().getErr(), problems, "%d problems");
-    }
-
-    private Path maskFor(Path map) {
-        Path rel = mapsDir.relativize(map);
-        if (datasetMasks != null) {
-            String key = MapStore.key(rel);
-            if (!datasetMasks.containsKey(key)) {
-                throw new ImageReadException(map, "no image " + key + " in the dataset " + datasetRoot);
-            }
-            return datasetMasks.get(key);
-        }
-        Path dir = rel.getParent() == null ? masksDir : masksDir.resolve(rel.getParent());
-        String stem = MapStore.stem(map.getFileName().toString());
-        for (String name : List.of(stem + "_mask.png", stem + ".png", stem + "_mask.bmp", stem + ".bmp",
-                stem + "_mask.tif", stem + ".tif")) {
-            Path candidate = dir.resolve(name);
-            if (Files.isRegularFile(candidate)) {
-                return candidate;
-            }
-        }
-        return null;
-    }
-
-    private List<String> orphanMasks(Set<Path> used) throws IOException {
-        List<String> out = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(masksDir)) {
-            walk.filter(Files::isRegularFile).filter(MapFiles::isMap).sorted().forEach(p -> {
-                if (!used.contains(p.toAbsolutePath().normalize())) {
-                    out.add(p + ": mask for a map that does not exist");
-                }
-            });
-        }
-        return out;
-    }
-
-    private static Map<String, Float> readScores(Path csv) {
-        Map<String, Float> scores = new HashMap<>();
-        try (Reader in = Files.newBufferedReader(csv, StandardCharsets.UTF_8)) {
-            for (CSVRecord r : CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
-                scores.put(MapStore.key(Path.of(r.get("map").trim())), Float.parseFloat(r.get("score").trim()));
-            }
-        } catch (IOException | RuntimeException e) {
-            throw new UserInputException(csv + ": cannot be read as image scores (columns map,score): "
-                    + e.getMessage());
-        }
-        return scores;
     }
 }
