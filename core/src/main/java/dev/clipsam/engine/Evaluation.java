@@ -55,6 +55,22 @@ public final class Evaluation {
             return new EvaluationReport(title, classes, provenance);
         }
 
+        /**
+         * Writes the evaluation's report into a folder: the paper-shaped table ({@code metrics.csv}, {@code .json},
+         * {@code .md}), the ROC / PR / PRO curves, {@code image_scores.csv} and {@code report.html}.
+         *
+         * @return the files written
+         */
+        public List<Path> write(Path out, EvaluationReport report, Map<String, String> provenance)
+                throws IOException {
+            List<Path> written = new java.util.ArrayList<>(report.write(out));
+            written.addAll(dev.clipsam.eval.CurvePlots.write(out, classes));
+            writeImageScores(out.resolve("image_scores.csv"));
+            written.add(out.resolve("image_scores.csv"));
+            written.add(HtmlReport.evaluation(out, report, report.title(), provenance, imageScores));
+            return written;
+        }
+
         /** Writes {@code image_scores.csv} (map, score, score_top100_mean, class, defect, image). */
         public void writeImageScores(Path file) throws IOException {
             StringWriter csv = new StringWriter();

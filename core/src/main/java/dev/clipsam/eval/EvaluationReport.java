@@ -40,6 +40,10 @@ public final class EvaluationReport {
     private final List<ClassMetrics> classes;
     private final Map<String, String> provenance;
 
+    public String title() {
+        return title;
+    }
+
     public EvaluationReport(String title, List<ClassMetrics> classes, Map<String, String> provenance) {
         this.title = title;
         this.classes = List.copyOf(classes);
