@@ -126,7 +126,9 @@ public final class ImageFiles {
                 }
                 List<String> warnings = new ArrayList<>();
                 reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-                BufferedImage image = reader.read(0);
+                int adobeTransform = fourComponentJpeg(reader);
+                BufferedImage image = adobeTransform == NOT_CMYK ? reader.read(0)
+                        : cmykToRgb(reader.readRaster(0, null), adobeTransform);
                 for (String w : warnings) {
                     String lower = w.toLowerCase(Locale.ROOT);
                     if (lower.contains("premature end") || lower.contains("corrupt") || lower.contains("truncat")) {
@@ -144,6 +146,90 @@ public final class ImageFiles {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new ImageReadException(file, "cannot be decoded as an image (" + why.replaceAll("\\s+", " ") + ")", e);
         }
+    }
+
+    private static final int NOT_CMYK = -2;
+    private static final int NO_ADOBE_MARKER = -1;
+
+    /**
+     * For a JPEG with four components (CMYK, or YCCK), the transform of its Adobe APP14 marker ({@link
+     * #NO_ADOBE_MARKER} without one); {@link #NOT_CMYK} for any other image.
+     */
+    private static int fourComponentJpeg(ImageReader reader) throws IOException {
+        if (!reader.getFormatName().equalsIgnoreCase("jpeg")) {
+            return NOT_CMYK;
+        }
+        javax.imageio.metadata.IIOMetadata meta = reader.getImageMetadata(0);
+        if (meta == null || !java.util.Arrays.asList(meta.getMetadataFormatNames())
+                .contains("javax_imageio_jpeg_image_1.0")) {
+            return NOT_CMYK;
+        }
+        org.w3c.dom.Node root = meta.getAsTree("javax_imageio_jpeg_image_1.0");
+        int components = 0;
+        int transform = NO_ADOBE_MARKER;
+        for (org.w3c.dom.Node n = root.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (!n.getNodeName().equals("markerSequence")) {
+                continue;
+            }
+            for (org.w3c.dom.Node m = n.getFirstChild(); m != null; m = m.getNextSibling()) {
+                if (m.getNodeName().equals("sof")) {
+                    components = m.getChildNodes().getLength();
+                } else if (m.getNodeName().equals("app14Adobe")) {
+                    org.w3c.dom.Node t = m.getAttributes().getNamedItem("transform");
+                    transform = t == null ? 0 : Integer.parseInt(t.getNodeValue());
+                }
+            }
+        }
+        return components == 4 ? transform : NOT_CMYK;
+    }
+
+    /**
+     * Pillow's CMYK to RGB for a four-component JPEG's raw samples: YCCK (Adobe transform 2) first to CMYK as libjpeg
+     * does (JFIF YCbCr to RGB, then C = 255 - R ...), an Adobe marker's inverted samples (Photoshop's convention,
+     * Pillow's "CMYK;I") inverted back, then {@code R = (255 - K) - C (255 - K) / 255} with Pillow's rounding.
+     */
+    static BufferedImage cmykToRgb(java.awt.image.Raster raster, int adobeTransform) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        BufferedImage rgb = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        int[] px = new int[4];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                raster.getPixel(x + raster.getMinX(), y + raster.getMinY(), px);
+                int c = px[0];
+                int m = px[1];
+                int ye = px[2];
+                int k = px[3];
+                if (adobeTransform == 2) {   // libjpeg's ycck_cmyk_convert
+                    double yy = px[0];
+                    double cb = px[1] - 128;
+                    double cr = px[2] - 128;
+                    c = 255 - clip((int) Math.round(yy + 1.402 * cr));
+                    m = 255 - clip((int) Math.round(yy - 0.344136 * cb - 0.714136 * cr));
+                    ye = 255 - clip((int) Math.round(yy + 1.772 * cb));
+                }
+                if (adobeTransform != NO_ADOBE_MARKER) {
+                    c = 255 - c;
+                    m = 255 - m;
+                    ye = 255 - ye;
+                    k = 255 - k;
+                }
+                int nk = 255 - k;
+                rgb.setRGB(x, y, clip(nk - mulDiv255(c, nk)) << 16 | clip(nk - mulDiv255(m, nk)) << 8
+                        | clip(nk - mulDiv255(ye, nk)));
+            }
+        }
+        return rgb;
+    }
+
+    /** Pillow's MULDIV255: {@code a·b/255} rounded. */
+    private static int mulDiv255(int a, int b) {
+        int t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
+    }
+
+    private static int clip(int v) {
+        return Math.max(0, Math.min(255, v));
     }
 
     /**

@@ -60,4 +60,34 @@ class ImageFilesTest {
         ImageReadException e = assertThrows(ImageReadException.class, () -> ImageFiles.read(cut));
         assertTrue(e.getMessage().startsWith(cut + ": is truncated or corrupt"), e.getMessage());
     }
+
+    /**
+     * A CMYK JPEG as Pillow writes it (Adobe marker, inverted samples) decodes to the colours of Pillow's
+     * {@code Image.open(f).convert("RGB")}: {@code cmyk-pillow-rgb.png}, written by Pillow 9.4 from the same file.
+     */
+    @Test
+    void aCmykJpegDecodesToPillowsColours() throws Exception {
+        byte[] jpeg;
+        byte[] png;
+        try (var a = ImageFilesTest.class.getResourceAsStream("cmyk-pillow.jpg");
+                var b = ImageFilesTest.class.getResourceAsStream("cmyk-pillow-rgb.png")) {
+            jpeg = a.readAllBytes();
+            png = b.readAllBytes();
+        }
+        Image8 ours = ImageFiles.read(jpeg, "cmyk-pillow.jpg");
+        Image8 pillow = ImageFiles.read(png, "cmyk-pillow-rgb.png");
+        assertEquals(pillow.width(), ours.width());
+        assertEquals(pillow.height(), ours.height());
+        assertEquals(3, ours.channels());
+        int worst = 0;
+        double sum = 0;
+        for (int i = 0; i < ours.data().length; i++) {
+            int d = Math.abs((ours.data()[i] & 0xff) - (pillow.data()[i] & 0xff));
+            worst = Math.max(worst, d);
+            sum += d;
+        }
+        // the JDK's libjpeg and Pillow's libjpeg-turbo may differ by one level in the inverse DCT
+        assertTrue(worst <= 2 && sum / ours.data().length < 0.5, "worst " + worst + ", mean "
+                + sum / ours.data().length);
+    }
 }
