@@ -59,6 +59,10 @@ final class ServeCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     int maxImageMb;
 
+    @Option(names = "--keep-minutes", defaultValue = "60", description = "Minutes a result stays under /v1/results"
+            + " (default: ${DEFAULT-VALUE}).")
+    int keepMinutes;
+
     @Option(names = "--keep-results", defaultValue = "256", description = "Results kept for /v1/results (default:"
             + " ${DEFAULT-VALUE}; oldest first out).")
     int keepResults;
@@ -85,9 +89,10 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         common.apply();
         EngineOptions engineOptions = models.options(mmr, threshold, !mmr.noSam);
-        if (workers < 1 || queue < 0 || maxImageMb < 1 || keepResults < 1 || timeoutSeconds < 1
+        if (workers < 1 || queue < 0 || maxImageMb < 1 || keepResults < 1 || keepMinutes < 1 || timeoutSeconds < 1
                 || port < 0 || port > 65535) {
-            throw new UserInputException("--workers, --max-image-mb, --keep-results and --timeout must be at least 1,"
+            throw new UserInputException("--workers, --max-image-mb, --keep-results, --keep-minutes and --timeout must be at"
+                    + " least 1,"
                     + " --queue at least 0, --port 0 to 65535");
         }
         boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1");
@@ -108,7 +113,7 @@ final class ServeCommand implements Callable<Integer> {
         ServerOptions options;
         try {
             options = new ServerOptions(host, port, workers, queue, (long) maxImageMb << 20, keepResults,
-                    Duration.ofSeconds(timeoutSeconds), key, corsOrigin);
+                    Duration.ofSeconds(timeoutSeconds), key, corsOrigin, Duration.ofMinutes(keepMinutes));
         } catch (IllegalArgumentException e) {
             throw new UserInputException(e.getMessage());
         }

@@ -83,8 +83,8 @@ public final class KernelTuning {
      * @param shape    what its speed depends on, as text (sizes and dtype)
      * @param variants route name to computation of the same result; the first is the reference
      */
-    public static synchronized String choose(String family, String shape, LinkedHashMap<String, Supplier<Tensor>> variants,
-            double tolerance) {
+    public static synchronized String choose(String family, String shape,
+            LinkedHashMap<String, Supplier<Tensor>> variants, double tolerance) {
         String key = family + " " + shape + " threads=" + TorchRuntime.threads();
         load();
         Choice known = CHOICES.get(key);

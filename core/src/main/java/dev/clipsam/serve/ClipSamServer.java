@@ -60,7 +60,7 @@ public final class ClipSamServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A kept result: what {@code /v1/results/{id}/...} serves. */
-    private record Stored(byte[] mask, byte[] overlay, byte[] map) {
+    private record Stored(byte[] mask, byte[] overlay, byte[] map, long madeAt) {
     }
 
     /** A request's answer or its refusal. */
@@ -300,7 +300,8 @@ public final class ClipSamServer implements AutoCloseable {
         byte[] map = Npy.bytes(p.finalMap(), p.grid(), p.grid());
         String id = UUID.randomUUID().toString();
         synchronized (results) {
-            results.put(id, new Stored(mask, overlay, map));
+            evictOld();
+            results.put(id, new Stored(mask, overlay, map, System.nanoTime()));
         }
         for (Map.Entry<String, Double> t : Map.of("clip", p.timings().clip(), "head", p.timings().head(),
                 "sam_encoder", p.timings().samEncoder(), "sam_decoder", p.timings().samDecoder()).entrySet()) {
@@ -414,9 +415,16 @@ public final class ClipSamServer implements AutoCloseable {
         ctx.json(o);
     }
 
+    /** Drops results older than {@code --keep-minutes} (oldest first: the store keeps insertion order). */
+    private void evictOld() {
+        long oldest = System.nanoTime() - options.keepFor().toNanos();
+        results.values().removeIf(s -> s.madeAt() - oldest < 0);
+    }
+
     private void result(Context ctx) {
         Stored s;
         synchronized (results) {
+            evictOld();
             s = results.get(ctx.pathParam("id"));
         }
         if (s == null) {
@@ -458,7 +466,7 @@ public final class ClipSamServer implements AutoCloseable {
         return v != null ? v : ctx.queryParam(name);
     }
 
-    /** The request's MMR options ({@code mmr_threshold}, {@code min_area}, {@code points}, {@code seed}) over the server's. */
+    /** The request's MMR options ({@code mmr_threshold}, {@code min_area}, {@code points}, {@code seed}), else the server's. */
     private MmrConfig mmrOptions(Context ctx) {
         MmrConfig d = allEngines.get(0).mmrConfig();
         Double t = fraction(parameter(ctx, "mmr_threshold"), "mmr_threshold");

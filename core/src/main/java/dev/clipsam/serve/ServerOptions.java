@@ -15,14 +15,18 @@ import java.time.Duration;
  * @param apiKey        when set, every {@code /v1} request must send it ({@code Authorization: Bearer ...} or
  *                      {@code X-API-Key})
  * @param corsOrigin    the one browser origin allowed to call the API from its pages (CORS), or null: none
+ * @param keepFor       how long a result stays under {@code /v1/results/{id}/...} (and within {@code keepResults})
  */
 public record ServerOptions(String host, int port, int workers, int queue, long maxImageBytes, int keepResults,
-        Duration timeout, String apiKey, String corsOrigin) {
+        Duration timeout, String apiKey, String corsOrigin, Duration keepFor) {
 
-    /** Without CORS. */
+    /** Results kept an hour. */
+    public static final Duration DEFAULT_KEEP_FOR = Duration.ofHours(1);
+
+    /** Without CORS, results kept {@link #DEFAULT_KEEP_FOR}. */
     public ServerOptions(String host, int port, int workers, int queue, long maxImageBytes, int keepResults,
             Duration timeout, String apiKey) {
-        this(host, port, workers, queue, maxImageBytes, keepResults, timeout, apiKey, null);
+        this(host, port, workers, queue, maxImageBytes, keepResults, timeout, apiKey, null, DEFAULT_KEEP_FOR);
     }
 
     public ServerOptions {
@@ -31,6 +35,9 @@ public record ServerOptions(String host, int port, int workers, int queue, long 
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout must be positive, not " + timeout);
+        }
+        if (keepFor.isNegative() || keepFor.isZero()) {
+            throw new IllegalArgumentException("--keep-minutes must be positive, not " + keepFor.toMinutes());
         }
         if (corsOrigin != null && !corsOrigin.matches("https?://[^/\\s]+")) {
             throw new IllegalArgumentException("--cors-origin '" + corsOrigin + "' is not an origin such as"

@@ -371,7 +371,8 @@ class ClipSamServerTest {
                 .sam(TinyModels.samCheckpoint()).refs(List.of(goodFolder)).imageSize(TinyModels.clipImageSize())
                 .stages(Arrays.stream(TinyModels.clipStages().split(",")).map(Integer::valueOf).toList()).build();
         ClipSamServer other = new ClipSamServer(new ServerOptions("127.0.0.1", 0, 1, 2, 50_000_000, 8,
-                Duration.ofSeconds(60), null, "http://line.example"), List.of(ClipSam.open(options)));
+                Duration.ofSeconds(60), null, "http://line.example", Duration.ofSeconds(2)),
+                List.of(ClipSam.open(options)));
         String root = "http://127.0.0.1:" + other.start();
         String url = root + "/v1/predict?mmr_threshold=0";
         HttpResponse<byte[]> allowed = send(HttpRequest.newBuilder(URI.create(root + "/v1/models"))
@@ -381,6 +382,14 @@ class ClipSamServerTest {
         assertTrue(send(HttpRequest.newBuilder(URI.create(base + "/v1/models")).header("Origin",
                 "http://line.example")).headers().firstValue("Access-Control-Allow-Origin").isEmpty(),
                 "CORS is off by default");
+        // results are kept for --keep-minutes (2 s here), then evicted
+        JsonNode kept = JSON.readTree(send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "image/png")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(png))).body());
+        String maskUrl = root + kept.path("urls").path("mask").asText();
+        assertEquals(200, send(HttpRequest.newBuilder(URI.create(maskUrl))).statusCode(), "kept while young");
+        Thread.sleep(2500);
+        assertError(send(HttpRequest.newBuilder(URI.create(maskUrl))), 404, "evicted");
+
         // a large image keeps the request busy long enough to stop the server under it
         byte[] large = ImageWriter.png(ImageWriter.toBufferedImage(new Image8(2400, 2400, 3,
                 java.util.Arrays.copyOf(image.data(), 2400 * 2400 * 3))));
