@@ -261,7 +261,8 @@ public final class ClipSamServer implements AutoCloseable {
     private Prediction run(Image8 image, String className, MmrConfig mmr, boolean noSam) throws Exception {
         if (!admission.tryAcquire()) {
             metrics.counter("clipsam_rejections_total", "reason", "queue_full").increment();
-            throw new HttpError(503, "retry",  "busy: " + options.workers() + " predictions running and " + options.queue()
+            throw new HttpError(503, "retry", "busy: " + options.workers() + " predictions running and "
+                    + options.queue()
                     + " waiting; try again shortly");
         }
         waiting.incrementAndGet();
@@ -466,7 +467,7 @@ public final class ClipSamServer implements AutoCloseable {
         return v != null ? v : ctx.queryParam(name);
     }
 
-    /** The request's MMR options ({@code mmr_threshold}, {@code min_area}, {@code points}, {@code seed}), else the server's. */
+    /** The request's MMR options ({@code mmr_threshold}, {@code min_area}, {@code points}, {@code seed}). */
     private MmrConfig mmrOptions(Context ctx) {
         MmrConfig d = allEngines.get(0).mmrConfig();
         Double t = fraction(parameter(ctx, "mmr_threshold"), "mmr_threshold");
