@@ -31,9 +31,9 @@ final class CheckpointFiles {
         if (location == null) {
             return null;
         }
-        URI uri = URI.create(location.replace(" ", "%20"));
-        if (uri.getScheme() == null || uri.getScheme().equals("file")) {
-            Path p = uri.getScheme() == null ? Path.of(location) : Path.of(uri);
+        boolean hadoop = location.matches("^[a-zA-Z][a-zA-Z0-9+.-]*://.*") && !location.startsWith("file:");
+        if (!hadoop) {
+            Path p = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
             if (Files.exists(p)) {
                 return p.toString();
             }
@@ -46,7 +46,7 @@ final class CheckpointFiles {
                 return done;
             }
             try {
-                org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(uri);
+                org.apache.hadoop.fs.Path src = new org.apache.hadoop.fs.Path(location);
                 Configuration conf = new Configuration();
                 FileSystem fs = src.getFileSystem(conf);
                 String digest = HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
