@@ -186,12 +186,23 @@ public final class ScoreJob {
                     throw new IllegalArgumentException("--output " + output + ": exists (--mode overwrite replaces "
                             + "it)");
                 }
+                org.apache.hadoop.fs.Path in = new org.apache.hadoop.fs.Path(input);
+                org.apache.hadoop.fs.FileStatus[] found = in.getFileSystem(spark.sparkContext().hadoopConfiguration())
+                        .globStatus(in);
+                if (found == null || found.length == 0) {
+                    throw new IllegalArgumentException("--input " + input + ": no such file or folder");
+                }
+                Dataset<Row> images = ClipSamSpark.readImages(spark, input);
+                if (images.select("path").isEmpty()) {
+                    throw new IllegalArgumentException("--input " + input + ": no images ("
+                            + String.join(", ", new java.util.TreeSet<>(dev.clipsam.image.ImageFiles.EXTENSIONS))
+                            + ") there");
+                }
                 if (spark.sparkContext().isLocal()) {
                     // local mode: the driver is the executor; opening its engine now checks every checkpoint and
                     // setting before any task runs, and the tasks reuse it
                     ExecutorEngines.release(options, ExecutorEngines.borrow(options));
                 }
-                Dataset<Row> images = ClipSamSpark.readImages(spark, input);
                 if (partitions != null) {
                     images = images.repartition(partitions);
                 }

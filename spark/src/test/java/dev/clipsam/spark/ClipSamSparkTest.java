@@ -176,6 +176,15 @@ class ClipSamSparkTest {
         missingHead.set(missingHead.indexOf(out.toString()), dir.resolve("never").toString());
         assertEquals(2, ScoreJob.run(missingHead.toArray(String[]::new)), "a missing head is refused before any task");
         assertTrue(Files.notExists(dir.resolve("never")), "nothing written");
+        List<String> missingInput = new ArrayList<>(List.of(job));
+        missingInput.set(missingInput.indexOf(data.toString()), dir.resolve("no-such-folder").toString());
+        missingInput.set(missingInput.indexOf(out.toString()), dir.resolve("never").toString());
+        assertEquals(2, ScoreJob.run(missingInput.toArray(String[]::new)), "a missing input is refused");
+        Files.createDirectories(dir.resolve("no-images"));
+        missingInput.set(missingInput.indexOf(dir.resolve("no-such-folder").toString()),
+                dir.resolve("no-images").toString());
+        assertEquals(2, ScoreJob.run(missingInput.toArray(String[]::new)), "an input without images is refused");
+        assertTrue(Files.notExists(dir.resolve("never")), "nothing written");
         Path again = dir.resolve("metrics");
         assertEquals(0, ClipSamCommand.run("metrics", "--maps", maps.toString(), "--dataset", data.toString(),
                 "--format", "folder", "--out", again.toString()));
