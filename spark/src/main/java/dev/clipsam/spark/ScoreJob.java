@@ -141,6 +141,10 @@ public final class ScoreJob {
         @Option(names = "--seed", defaultValue = "0", description = "MMR's sampling seed (the same for every image).")
         long seed;
 
+        @Option(names = "--mmr-threshold", defaultValue = "0.5", paramLabel = "T", description = "Rough-map level"
+                + " above which a region goes to SAM (default: ${DEFAULT-VALUE}; 1: SAM never runs).")
+        double mmrThreshold;
+
         @Option(names = "--partitions", paramLabel = "N", description = "Spread the images over N partitions (default:"
                 + " one per input split).")
         Integer partitions;
@@ -157,7 +161,10 @@ public final class ScoreJob {
             if (threshold != null && !(threshold >= 0 && threshold <= 1)) {
                 throw new IllegalArgumentException("--threshold " + threshold + " is not a number in [0, 1]");
             }
-            MmrConfig mmr = new MmrConfig(MmrConfig.DEFAULT.threshold(), MmrConfig.DEFAULT.minArea(),
+            if (!(mmrThreshold >= 0 && mmrThreshold <= 1)) {
+                throw new IllegalArgumentException("--mmr-threshold " + mmrThreshold + " is not a number in [0, 1]");
+            }
+            MmrConfig mmr = new MmrConfig(mmrThreshold, MmrConfig.DEFAULT.minArea(),
                     MmrConfig.DEFAULT.points(), MmrConfig.DEFAULT.mode(), seed);
             ScoreOptions options = ScoreOptions.builder().head(head).clip(clip).sam(sam).refs(refs).useSam(!noSam)
                     .precision(precision).threshold(threshold).mmr(mmr).imageSize(imageSize).stages(stages)
