@@ -90,19 +90,10 @@ final class BenchPredictCommand implements Callable<Integer> {
         TorchRuntime.resetPeakRss();
         HeadConfig headConfig = HeadConfig.paper(HeadType.UMCI);
         Image8 image = texture(imagePx);
-        try (ClipModel clip = ClipModel.random(ClipConfig.VIT_L_14_336, new ClipModel.Options(precision,
-                Activation.QUICK_GELU), 1);
-                AnomalyHead head = AnomalyHead.create(headConfig, 1);
-                SamModel samModel = SamModel.random(sam.config, precision, 1);
-                SamPredictor predictor = new SamPredictor(samModel)) {
-            ClipStages stages;
-            try {
-                stages = new ClipStages(clip, size, headConfig.stages());
-            } catch (IllegalArgumentException e) {
-                throw new UserInputException(e.getMessage());
-            }
-            ClipSam pipeline = new ClipSam(stages, head, PromptEnsemble.winclip(), predictor, MmrConfig.DEFAULT,
-                    0.5);
+        try (PaperModels models = PaperModels.random(precision, sam.config, size)) {
+            ClipModel clip = models.clip();
+            SamModel samModel = models.sam();
+            ClipSam pipeline = models.engine();
             int s = pipeline.grid();
             out.printf(Locale.ROOT, "ClipSAM predict: CLIP %s at %d px, UMCI head (c_h %d, stages %s), SAM %s; %dx%d"
                     + " image; %s; %d threads; mean of %d runs after %d warm-up%n", clip.config().name(), size,
@@ -192,5 +183,42 @@ final class BenchPredictCommand implements Callable<Integer> {
             }
         }
         return map;
+    }
+
+    /**
+     * The paper's models with random weights (CLIP ViT-L/14@336, the UMCI head, a SAM) as one engine, for the
+     * benchmarks; closed together.
+     */
+    record PaperModels(ClipModel clip, AnomalyHead head, SamModel sam, SamPredictor predictor, ClipSam engine)
+            implements AutoCloseable {
+
+        static PaperModels random(Precision precision, dev.clipsam.sam.SamConfig samConfig, int clipSize) {
+            HeadConfig headConfig = HeadConfig.paper(HeadType.UMCI);
+            ClipModel clip = ClipModel.random(ClipConfig.VIT_L_14_336, new ClipModel.Options(precision,
+                    Activation.QUICK_GELU), 1);
+            AnomalyHead head = AnomalyHead.create(headConfig, 1);
+            SamModel sam = SamModel.random(samConfig, precision, 1);
+            SamPredictor predictor = new SamPredictor(sam);
+            ClipStages stages;
+            try {
+                stages = new ClipStages(clip, clipSize, headConfig.stages());
+            } catch (IllegalArgumentException e) {
+                predictor.close();
+                sam.close();
+                head.close();
+                clip.close();
+                throw new UserInputException(e.getMessage());
+            }
+            return new PaperModels(clip, head, sam, predictor, new ClipSam(stages, head, PromptEnsemble.winclip(),
+                    predictor, MmrConfig.DEFAULT, 0.5));
+        }
+
+        @Override
+        public void close() {
+            predictor.close();
+            sam.close();
+            head.close();
+            clip.close();
+        }
     }
 }

@@ -1,23 +1,13 @@
 package dev.clipsam.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.clipsam.clip.ClipConfig;
 import dev.clipsam.clip.ClipModel;
-import dev.clipsam.clip.PromptEnsemble;
-import dev.clipsam.engine.ClipSam;
 import dev.clipsam.image.ImageWriter;
-import dev.clipsam.mmr.MmrConfig;
-import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.TorchRuntime;
-import dev.clipsam.pipeline.ClipStages;
 import dev.clipsam.sam.SamModel;
-import dev.clipsam.sam.SamPredictor;
 import dev.clipsam.serve.ClipSamServer;
 import dev.clipsam.serve.ServerOptions;
-import dev.clipsam.umci.AnomalyHead;
-import dev.clipsam.umci.HeadConfig;
-import dev.clipsam.umci.HeadType;
 import java.io.PrintWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,23 +73,13 @@ final class BenchServeCommand implements Callable<Integer> {
             throw new UserInputException("--requests at least 1, --clients 1 to 64, --cases normal,anomalous");
         }
         PrintWriter out = spec.commandLine().getOut();
-        HeadConfig headConfig = HeadConfig.paper(HeadType.UMCI);
-        ClipModel clip = ClipModel.random(ClipConfig.VIT_L_14_336, new ClipModel.Options(precision,
-                Activation.QUICK_GELU), 1);
-        AnomalyHead head = AnomalyHead.create(headConfig, 1);
-        SamModel samModel = SamModel.random(sam.config, precision, 1);
-        SamPredictor predictor = new SamPredictor(samModel);
-        ClipSam engine = new ClipSam(new ClipStages(clip, 518, headConfig.stages()), head, PromptEnsemble.winclip(),
-                predictor, MmrConfig.DEFAULT, 0.5);
+        BenchPredictCommand.PaperModels models = BenchPredictCommand.PaperModels.random(precision, sam.config, 518);
+        ClipModel clip = models.clip();
+        SamModel samModel = models.sam();
         byte[] png = ImageWriter.png(ImageWriter.toBufferedImage(BenchPredictCommand.texture(imagePx)));
         ObjectMapper json = new ObjectMapper();
-        try (ClipSamServer server = new ClipSamServer(new ServerOptions("127.0.0.1", 0, 1, 64, 64L << 20, 16,
-                Duration.ofMinutes(30), null), List.of(engine)); AutoCloseable models = () -> {
-                    predictor.close();
-                    samModel.close();
-                    head.close();
-                    clip.close();
-                }) {
+        try (models; ClipSamServer server = new ClipSamServer(new ServerOptions("127.0.0.1", 0, 1, 64, 64L << 20, 16,
+                Duration.ofMinutes(30), null), List.of(models.engine()))) {
             String base = "http://127.0.0.1:" + server.start() + "/v1/predict?mmr_threshold=";
             HttpClient http = HttpClient.newHttpClient();
             out.printf(Locale.ROOT, "clipsam serve, 1 worker, %d threads, %s, %dx%d PNG (%d KB); CLIP %s, SAM %s%n",

@@ -167,22 +167,16 @@ public final class ClipSamSpark {
             v.add(model);
             v.add(null);
         } catch (RuntimeException | IOException | OutOfMemoryError e) {
-            v.clear();
-            v.add(path);
-            v.add(className == null ? "object" : className);
-            for (int i = 0; i < 5; i++) {
-                v.add(null);
-            }
-            if (options.withMasks()) {
-                v.add(null);
-            }
-            if (options.saveMaps() != null) {
-                v.add(null);
-            }
-            v.add(null);
-            v.add(model);
+            // an error row: every column null but the image, its class, the model and the error
+            StructType schema = schema(options);
+            Object[] row = new Object[schema.length()];
+            row[schema.fieldIndex("path")] = path;
+            row[schema.fieldIndex("class_name")] = className == null ? "object" : className;
+            row[schema.fieldIndex("model")] = model;
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-            v.add(message.startsWith(fileName(path)) ? message : fileName(path) + ": " + message);
+            row[schema.fieldIndex("error")] = message.startsWith(fileName(path)) ? message
+                    : fileName(path) + ": " + message;
+            return RowFactory.create(row);
         }
         return RowFactory.create(v.toArray());
     }
