@@ -41,7 +41,7 @@ final class BenchClipCommand implements Callable<Integer> {
     int size;
 
     @Option(names = "--precision", split = ",", defaultValue = "fp32,bf16", paramLabel = "P",
-            description = "Precisions to measure, comma-separated: fp32, bf16 (default: ${DEFAULT-VALUE}).")
+            description = "Precisions to measure, comma-separated: fp32, bf16, int8 (default: ${DEFAULT-VALUE}).")
     List<Precision> precisions;
 
     @Option(names = "--runs", defaultValue = "3", description = "Timed runs per precision (default: ${DEFAULT-VALUE}).")

@@ -1,12 +1,16 @@
 package dev.clipsam.cli;
 
+import dev.clipsam.io.RandomWeights;
+import dev.clipsam.io.Weights;
 import dev.clipsam.nn.KernelTuning;
+import dev.clipsam.nn.Linear;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.Tensors;
 import dev.clipsam.nn.TorchRuntime;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -44,8 +48,8 @@ final class BenchGemmCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--precision", split = ",", defaultValue = "fp32,bf16", description = "Precisions to measure"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", split = ",", defaultValue = "fp32,bf16,int8", description = "Precisions to"
+            + " measure: fp32, bf16, int8 (default: ${DEFAULT-VALUE}).")
     List<Precision> precisions;
 
     @Option(names = "--runs", defaultValue = "5", description = "Timed runs per shape, best kept (default:"
@@ -64,21 +68,21 @@ final class BenchGemmCommand implements Callable<Integer> {
         out.printf("%-16s %-22s %-9s %10s %9s%n", "shape", "tokens x in -> out", "precision", "ms", "GFLOP/s");
         try (NoGradGuard guard = new NoGradGuard()) {
             for (Precision p : precisions) {
-                ScalarType dtype = p == Precision.BF16 ? ScalarType.BFloat16 : ScalarType.Float;
                 double total = 0;
                 double seconds = 0;
                 for (Shape s : SHAPES) {
                     try (PointerScope scope = new PointerScope()) {
+                        // the layer as the towers build it (int8: quantized and packed once, here)
+                        Weights weights = new Weights(new RandomWeights(Map.of("w", new long[] {s.out(), s.in()},
+                                "b", new long[] {s.out()}), 1));
+                        Linear layer = Linear.load(weights, "w", "b", p);
                         Tensor x = torch.randn(new long[] {s.tokens(), s.in()}, Tensors.options(ScalarType.Float))
-                                .to(dtype);
-                        Tensor w = torch.randn(new long[] {s.out(), s.in()}, Tensors.options(ScalarType.Float))
-                                .to(dtype);
-                        Tensor b = torch.randn(new long[] {s.out()}, Tensors.options(ScalarType.Float)).to(dtype);
+                                .to(p.compute());
                         double best = Double.MAX_VALUE;
                         for (int r = 0; r < runs + 1; r++) {
                             try (PointerScope inner = new PointerScope()) {
                                 long t0 = System.nanoTime();
-                                torch.linear(x, w, new org.bytedeco.pytorch.TensorOptional(b));
+                                layer.forward(x);
                                 double t = (System.nanoTime() - t0) / 1e9;
                                 best = r == 0 ? best : Math.min(best, t);   // the first run warms up
                             }
@@ -89,6 +93,7 @@ final class BenchGemmCommand implements Callable<Integer> {
                                 + s.in() + " -> " + s.out(), p.name().toLowerCase(Locale.ROOT), best * 1000,
                                 s.gflop() / best);
                         out.flush();
+                        Weights.release(weights.loaded());
                     }
                 }
                 out.printf(Locale.ROOT, "%-16s %-22s %-9s %10.1f %9.0f%n", "all", "", p.name().toLowerCase(Locale.ROOT),

@@ -57,7 +57,7 @@ final class BenchPredictCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE}).")
     BenchSamCommand.Variant sam;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers: fp32 or bf16 (default:"
+    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers: fp32, bf16 or int8 (default:"
             + " ${DEFAULT-VALUE}).")
     Precision precision;
 

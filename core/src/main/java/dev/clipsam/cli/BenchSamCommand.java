@@ -56,7 +56,7 @@ final class BenchSamCommand implements Callable<Integer> {
     Path checkpoint;
 
     @Option(names = "--precision", split = ",", defaultValue = "fp32,bf16", paramLabel = "P",
-            description = "Image-encoder precisions: fp32, bf16 (default: ${DEFAULT-VALUE}).")
+            description = "Image-encoder precisions: fp32, bf16, int8 (default: ${DEFAULT-VALUE}).")
     List<Precision> precisions;
 
     @Option(names = "--runs", defaultValue = "2", description = "Timed encoder runs (default: ${DEFAULT-VALUE}).")

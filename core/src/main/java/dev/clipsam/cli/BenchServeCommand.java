@@ -59,7 +59,7 @@ final class BenchServeCommand implements Callable<Integer> {
             + " ${DEFAULT-VALUE}).")
     int imagePx;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16.")
+    @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16 or int8.")
     Precision precision;
 
     @Option(names = "--sam-model", defaultValue = "vit_h", paramLabel = "M", description = "vit_b, vit_l or vit_h.")

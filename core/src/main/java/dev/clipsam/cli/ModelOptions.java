@@ -42,8 +42,9 @@ final class ModelOptions {
             + " references' stage maps combine: mean (default) or sum (APRIL-GAN's, for reproducing it).")
     String combine;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers in fp32 (reference) or"
-            + " bf16 (faster on CPUs with bf16 units; default: ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM image towers in fp32"
+            + " (reference), bf16 (faster on CPUs with bf16 units) or int8 (dynamically quantized linear layers;"
+            + " default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     /** The engine's options; a bad value is one line naming the option. */

@@ -24,15 +24,14 @@ final class ResidualAttentionBlock {
     private final Activation activation;
 
     ResidualAttentionBlock(Weights w, int heads, Activation activation, Precision precision) {
-        var dtype = precision.compute();
         this.ln1 = new LayerNorm(w.tensor("ln_1.weight"), w.tensor("ln_1.bias"), EPS);
         Weights a = w.child("attn");
         this.attn = new MultiheadAttention(
-                new Linear(a.tensor("in_proj_weight", dtype), a.tensor("in_proj_bias", dtype)),
-                new Linear(a.tensor("out_proj.weight", dtype), a.tensor("out_proj.bias", dtype)), heads);
+                Linear.load(a, "in_proj_weight", "in_proj_bias", precision),
+                Linear.load(a, "out_proj.weight", "out_proj.bias", precision), heads);
         this.ln2 = new LayerNorm(w.tensor("ln_2.weight"), w.tensor("ln_2.bias"), EPS);
-        this.fc = new Linear(w.tensor("mlp.c_fc.weight", dtype), w.tensor("mlp.c_fc.bias", dtype));
-        this.proj = new Linear(w.tensor("mlp.c_proj.weight", dtype), w.tensor("mlp.c_proj.bias", dtype));
+        this.fc = Linear.load(w, "mlp.c_fc.weight", "mlp.c_fc.bias", precision);
+        this.proj = Linear.load(w, "mlp.c_proj.weight", "mlp.c_proj.bias", precision);
         this.activation = activation;
     }
 

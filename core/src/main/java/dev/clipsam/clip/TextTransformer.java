@@ -29,7 +29,7 @@ public final class TextTransformer {
         this.tokenEmbedding = w.tensor("token_embedding.weight");
         this.positionalEmbedding = w.tensor("positional_embedding");
         this.transformer = new Transformer(w.child("transformer"), config.transformerLayers(),
-                config.transformerHeads(), activation, precision);
+                config.transformerHeads(), activation, precision.unquantized());
         this.lnFinal = new LayerNorm(w.tensor("ln_final.weight"), w.tensor("ln_final.bias"), EPS);
         this.textProjection = w.tensor("text_projection");
     }

@@ -66,6 +66,27 @@ public final class Weights {
         return t;
     }
 
+    /**
+     * Makes a tensor computed from loaded ones (a quantized weight, say) the model's, freed with the rest by
+     * {@link #release}; {@code t} must be in no {@code PointerScope} (or retained).
+     */
+    public Tensor own(Tensor t) {
+        loaded.add(t);
+        return t;
+    }
+
+    /** Frees a loaded tensor the model no longer needs (the float32 weight once its quantized copy exists). */
+    public void free(Tensor t) {
+        for (int i = loaded.size() - 1; i >= 0; i--) {
+            if (loaded.get(i) == t) {
+                loaded.remove(i);
+                t.releaseReference();
+                return;
+            }
+        }
+        throw new IllegalArgumentException("not a tensor of this model");
+    }
+
     /** Every tensor loaded through this accessor (and its children). */
     public List<Tensor> loaded() {
         return List.copyOf(loaded);

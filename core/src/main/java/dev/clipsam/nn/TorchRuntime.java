@@ -3,6 +3,10 @@ package dev.clipsam.nn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.PointerPointer;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.global.torch;
 
 /** Process-wide settings of the tensor engine, and memory readings for benchmarks. */
@@ -20,6 +24,41 @@ public final class TorchRuntime {
     /** Applies the process-wide engine settings above (idempotent; every model class calls it). */
     public static void ensureInitialised() {
         // the work is done once, by the static initialiser
+    }
+
+    /**
+     * Runs {@code step} with libtorch's C++ log at error level: fbgemm's dynamic int8 kernels, which {@link Linear}
+     * uses on purpose, print a deprecation notice on their first call in a process. Restores the level
+     * {@code TORCH_CPP_LOG_LEVEL} asks for (warnings by default) afterwards.
+     */
+    public static synchronized <T> T withoutWarnings(Supplier<T> step) {
+        logLevel(2);
+        try {
+            return step.get();
+        } finally {
+            logLevel(configuredLogLevel());
+        }
+    }
+
+    private static int configuredLogLevel() {
+        String env = System.getenv("TORCH_CPP_LOG_LEVEL");
+        if (env == null) {
+            return 1;
+        }
+        return switch (env.trim().toUpperCase(java.util.Locale.ROOT)) {
+            case "0", "INFO" -> 0;
+            case "2", "ERROR" -> 2;
+            case "3", "FATAL" -> 3;
+            default -> 1;
+        };
+    }
+
+    private static void logLevel(int level) {
+        try (PointerScope scope = new PointerScope()) {
+            PointerPointer<BytePointer> argv = new PointerPointer<>("clipsam", "--caffe2_log_level=" + level, null);
+            torch.ParseCommandLineFlags(new int[] {2}, argv);
+            torch.UpdateLoggingLevelsFromFlags();
+        }
     }
 
     /** Sets libtorch's intra-op threads; {@code threads <= 0} means one per available core. */

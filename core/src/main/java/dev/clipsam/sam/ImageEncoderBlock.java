@@ -4,11 +4,11 @@ import dev.clipsam.io.Weights;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.LayerNorm;
 import dev.clipsam.nn.Linear;
+import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.RowChunks;
 import dev.clipsam.nn.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * One block of SAM's image encoder (image_encoder.py {@code Block}): {@code x + attn(norm1(x))} with the normed
@@ -27,12 +27,12 @@ final class ImageEncoderBlock {
     private final int windowSize;
 
     /** @param windowSize 0 for global attention */
-    ImageEncoderBlock(Weights w, int heads, int windowSize, ScalarType dtype) {
+    ImageEncoderBlock(Weights w, int heads, int windowSize, Precision precision) {
         this.norm1 = new LayerNorm(w.tensor("norm1.weight"), w.tensor("norm1.bias"), EPS);
-        this.attn = new RelPosAttention(w.child("attn"), heads, dtype);
+        this.attn = new RelPosAttention(w.child("attn"), heads, precision);
         this.norm2 = new LayerNorm(w.tensor("norm2.weight"), w.tensor("norm2.bias"), EPS);
-        this.lin1 = new Linear(w.tensor("mlp.lin1.weight", dtype), w.tensor("mlp.lin1.bias", dtype));
-        this.lin2 = new Linear(w.tensor("mlp.lin2.weight", dtype), w.tensor("mlp.lin2.bias", dtype));
+        this.lin1 = Linear.load(w, "mlp.lin1.weight", "mlp.lin1.bias", precision);
+        this.lin2 = Linear.load(w, "mlp.lin2.weight", "mlp.lin2.bias", precision);
         this.windowSize = windowSize;
     }
 

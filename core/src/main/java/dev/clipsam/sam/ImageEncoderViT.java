@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * SAM's image encoder (segment_anything/modeling/image_encoder.py {@code ImageEncoderViT}, a ViTDet backbone):
@@ -29,7 +28,6 @@ public final class ImageEncoderViT {
     private final LayerNorm2d neckNorm2;
 
     ImageEncoderViT(Weights w, SamConfig config, Precision precision) {
-        ScalarType dtype = precision.compute();
         // Convolutions stay float32 in every precision: libtorch 2.10's bf16 convolution (oneDNN) returns wrong
         // values for this 16x16/16 patch embedding with 1024 or more output channels on AVX512-BF16 CPUs (max error
         // 6 against float32, and NaN downstream, measured), and they are a small part of the work.
@@ -38,7 +36,7 @@ public final class ImageEncoderViT {
         this.posEmbed = w.tensor("pos_embed");
         for (int i = 0; i < config.encoderDepth(); i++) {
             blocks.add(new ImageEncoderBlock(w.child("blocks").child(i), config.encoderNumHeads(),
-                    config.isGlobal(i) ? 0 : SamConfig.WINDOW_SIZE, dtype));
+                    config.isGlobal(i) ? 0 : SamConfig.WINDOW_SIZE, precision));
         }
         Weights neck = w.child("neck");
         this.neckConv1 = new Conv2d(neck.tensor("0.weight"), null, 1, 0);

@@ -3,9 +3,11 @@ package dev.clipsam.sam;
 import dev.clipsam.io.Weights;
 import dev.clipsam.nn.KernelTuning;
 import dev.clipsam.nn.Linear;
+import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.RowChunks;
 import dev.clipsam.nn.Scopes;
 import dev.clipsam.nn.Tensors;
+import java.util.List;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Scalar;
@@ -38,16 +40,14 @@ final class RelPosAttention {
     private final Tensor relPosH;
     private final Tensor relPosW;
 
-    RelPosAttention(Weights w, int heads, ScalarType dtype) {
+    RelPosAttention(Weights w, int heads, Precision precision) {
         this.heads = heads;
-        Tensor weight = w.tensor("qkv.weight", dtype);
-        Tensor bias = w.tensor("qkv.bias", dtype);
-        long c = weight.size(1);
         // The packed projection as three: each output stays a third of the size (rows q | k | v, as qkv.reshape).
-        this.q = new Linear(weight.narrow(0, 0, c), bias.narrow(0, 0, c));
-        this.k = new Linear(weight.narrow(0, c, c), bias.narrow(0, c, c));
-        this.v = new Linear(weight.narrow(0, 2 * c, c), bias.narrow(0, 2 * c, c));
-        this.proj = new Linear(w.tensor("proj.weight", dtype), w.tensor("proj.bias", dtype));
+        List<Linear> qkv = Linear.loadSplit(w, "qkv.weight", "qkv.bias", 3, precision);
+        this.q = qkv.get(0);
+        this.k = qkv.get(1);
+        this.v = qkv.get(2);
+        this.proj = Linear.load(w, "proj.weight", "proj.bias", precision);
         this.relPosH = w.tensor("rel_pos_h");
         this.relPosW = w.tensor("rel_pos_w");
     }
@@ -63,11 +63,7 @@ final class RelPosAttention {
 
     /** @param x {@code [B, H, W, C]} */
     Projected project(Tensor x) {
-        return new Projected(unbiased(q, x), unbiased(k, x), unbiased(v, x));
-    }
-
-    private static Tensor unbiased(Linear layer, Tensor x) {
-        return torch.linear(dev.clipsam.nn.Tensors.castLike(x, layer.weight()), layer.weight());
+        return new Projected(q.forwardWithoutBias(x), k.forwardWithoutBias(x), v.forwardWithoutBias(x));
     }
 
     Tensor qBias() {

@@ -26,6 +26,8 @@ import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The SAM loader and architecture registry against {@code sam/model/*.json}, and the attention routes. */
 class SamModelTest {
@@ -111,10 +113,11 @@ class SamModelTest {
         }
     }
 
-    @Test
-    void bf16EncoderDeviationIsMeasured() {
+    @ParameterizedTest
+    @EnumSource(value = Precision.class, names = {"BF16", "INT8"})
+    void encoderDeviationIsMeasured(Precision precision) {
         Path checkpoint = TinyModels.samCheckpoint();
-        try (SamModel fp32 = SamModel.load(checkpoint); SamModel bf16 = SamModel.load(checkpoint, Precision.BF16);
+        try (SamModel fp32 = SamModel.load(checkpoint); SamModel bf16 = SamModel.load(checkpoint, precision);
                 PointerScope scope = new PointerScope()) {
             // A smooth synthetic part, preprocessed as SAM does (no fixture image needed).
             int w = 200;
@@ -137,8 +140,9 @@ class SamModelTest {
                 r += Math.pow(a[i], 2);
             }
             double err = Math.sqrt(d / r);
-            System.out.printf("bf16 vs fp32, tiny SAM image embedding: relative L2 %.2e%n", err);
-            assertTrue(err > 1e-5 && err < 3e-2, "bf16 deviation " + err);
+            String name = precision.name().toLowerCase(java.util.Locale.ROOT);
+            System.out.printf("%s vs fp32, tiny SAM image embedding: relative L2 %.2e%n", name, err);
+            assertTrue(err > 1e-5 && err < 3e-2, name + " deviation " + err);
         }
     }
 
