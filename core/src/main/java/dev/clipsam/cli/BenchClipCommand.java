@@ -93,7 +93,7 @@ final class BenchClipCommand implements Callable<Integer> {
                 if (precision == Precision.FP32) {
                     reference = tokens[0];
                 } else if (reference != null) {
-                    out.println(Timing.deviation(reference, tokens[0], "block " + last + " tokens"));
+                    out.println(Timing.deviation(reference, tokens[0], name, "block " + last + " tokens"));
                 }
             }
         }

@@ -117,7 +117,8 @@ final class BenchSamCommand implements Callable<Integer> {
                     if (precision == Precision.FP32) {
                         reference = embedding[0];
                     } else if (reference != null) {
-                        out.println(Timing.deviation(reference, embedding[0], model.config().name()
+                        out.println(Timing.deviation(reference, embedding[0],
+                                precision.name().toLowerCase(java.util.Locale.ROOT), model.config().name()
                                 + " image embedding"));
                     }
                 }

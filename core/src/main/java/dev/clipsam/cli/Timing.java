@@ -29,7 +29,7 @@ record Timing(double mean, double min) {
     }
 
     /** How far a lower-precision result is from fp32, relative to the fp32 scale. */
-    static String deviation(float[] fp32, float[] other, String what) {
+    static String deviation(float[] fp32, float[] other, String otherName, String what) {
         double maxAbs = 0;
         double maxDiff = 0;
         double diff2 = 0;
@@ -41,7 +41,7 @@ record Timing(double mean, double min) {
             diff2 += d * d;
             ref2 += (double) fp32[i] * fp32[i];
         }
-        return String.format("bf16 vs fp32, %s: relative L2 error %.2e, max |diff| %.3g (max |fp32| %.3g)", what,
-                Math.sqrt(diff2 / ref2), maxDiff, maxAbs);
+        return String.format("%s vs fp32, %s: relative L2 error %.2e, max |diff| %.3g (max |fp32| %.3g)", otherName,
+                what, Math.sqrt(diff2 / ref2), maxDiff, maxAbs);
     }
 }
