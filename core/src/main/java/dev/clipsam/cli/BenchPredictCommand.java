@@ -57,8 +57,8 @@ final class BenchPredictCommand implements Callable<Integer> {
             + " (default: ${DEFAULT-VALUE}).")
     BenchSamCommand.Variant sam;
 
-    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers: fp32, bf16 or int8 (default:"
-            + " ${DEFAULT-VALUE}).")
+    @Option(names = "--precision", defaultValue = "fp32", description = "CLIP and SAM towers: fp32, bf16 or int8"
+            + " (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Option(names = "--regions", defaultValue = "2", description = "Defect regions of the anomalous case (default:"

@@ -37,8 +37,8 @@ public final class Linear {
      * The quantized form: {@code shape} is an int8 tensor of the weight's shape with no storage of its own (fbgemm
      * reads only the shape from it), {@code scaledBias} is {@code b / channelScale}.
      */
-    private record Int8(Tensor shape, Tensor packed, Tensor columnOffsets, double scale, long zeroPoint,
-            Tensor channelScale, Tensor scaledBias, Tensor zeroBias) {
+    private record Int8(Tensor shape, Tensor packed, Tensor columnOffsets, Tensor channelScale, Tensor scaledBias,
+            Tensor zeroBias) {
     }
 
     /** Whether an int8 product has run in this process (the first one runs without libtorch's warnings). */
@@ -103,7 +103,7 @@ public final class Linear {
             Tensor shape = torch.zeros(new long[] {1, 1}, Tensors.options(ScalarType.Char))
                     .expand(weight.size(0), weight.size(1));
             Tensor perRow = channelScale.view(-1);
-            Int8 int8 = new Int8(kept(owner, shape), kept(owner, packed), kept(owner, columnOffsets), 1.0, 0,
+            Int8 int8 = new Int8(kept(owner, shape), kept(owner, packed), kept(owner, columnOffsets),
                     kept(owner, perRow.contiguous()), kept(owner, bias.div(perRow).contiguous()),
                     kept(owner, torch.zeros_like(bias)));
             return new Linear(bias, int8);
@@ -141,8 +141,9 @@ public final class Linear {
     }
 
     private Tensor int8Product(Tensor in, Tensor fbgemmBias) {
+        // weight scale 1 and zero point 0: the weights are round(W / s) per row, s applied to the output
         Tensor y = torch.fbgemm_linear_int8_weight_fp32_activation(in, int8.shape(), int8.packed(),
-                int8.columnOffsets(), new Scalar(int8.scale()), new Scalar(int8.zeroPoint()), fbgemmBias);
+                int8.columnOffsets(), new Scalar(1.0), new Scalar(0L), fbgemmBias);
         return y.mul_(int8.channelScale());
     }
 

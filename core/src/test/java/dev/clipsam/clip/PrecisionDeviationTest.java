@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
 import dev.clipsam.nn.Tensors;
+import dev.clipsam.testing.Close;
 import dev.clipsam.testing.TinyModels;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,8 +42,8 @@ class PrecisionDeviationTest {
             }
             Tensor images = Tensors.fromFloats(noise, 2, 3, size, size);
             for (int block = 1; block <= fp32.visual().layers(); block++) {
-                double err = relativeL2(fp32.visual().forward(images, block).block(block),
-                        bf16.visual().forward(images, block).block(block));
+                double err = Close.relativeL2(Tensors.toFloats(fp32.visual().forward(images, block).block(block)),
+                        Tensors.toFloats(bf16.visual().forward(images, block).block(block)));
                 System.out.printf("%s vs fp32, tiny CLIP at %d px, block %d tokens: relative L2 %.2e%n", name, size,
                         block, err);
                 assertTrue(err > 1e-5, name + " must really run in " + name + " (error " + err + ")");
@@ -52,7 +53,7 @@ class PrecisionDeviationTest {
                     "a close-up photo of a scratched screw."), 77);
             Tensor text = fp32.encodeText(Tensors.fromLongs(ids, 3, 77));
             Tensor textBf16 = bf16.encodeText(Tensors.fromLongs(ids, 3, 77));
-            double err = relativeL2(text, textBf16);
+            double err = Close.relativeL2(Tensors.toFloats(text), Tensors.toFloats(textBf16));
             System.out.printf("%s vs fp32, tiny CLIP text features: relative L2 %.2e%n", name, err);
             if (precision.quantized()) {
                 assertEquals(0.0, err, "the text tower is not quantized");
@@ -60,17 +61,5 @@ class PrecisionDeviationTest {
                 assertTrue(err > 1e-5 && err < 3e-2, "text features: " + err);
             }
         }
-    }
-
-    static double relativeL2(Tensor reference, Tensor other) {
-        float[] a = Tensors.toFloats(reference);
-        float[] b = Tensors.toFloats(other);
-        double d = 0;
-        double r = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += Math.pow(a[i] - b[i], 2);
-            r += Math.pow(a[i], 2);
-        }
-        return Math.sqrt(d / r);
     }
 }

@@ -8,6 +8,7 @@ import dev.clipsam.image.Image8;
 import dev.clipsam.image.ImageFiles;
 import dev.clipsam.nn.Activation;
 import dev.clipsam.nn.Precision;
+import dev.clipsam.testing.Close;
 import dev.clipsam.testing.TinyModels;
 import dev.clipsam.umci.HeadType;
 import java.io.IOException;
@@ -25,8 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What a user sees of a speed precision: the maps, the image score and the defect mask of the whole pipeline
- * (a UMCI head or few-shot references, then MMR with SAM) on synthetic parts, against fp32 on the same images. Printed and bounded, so
- * that a precision that drifts far (or silently runs fp32) fails. The final map is printed but not bounded by
+ * (a UMCI head or few-shot references, then MMR with SAM) on synthetic parts, against fp32 on the same images.
+ * Printed and bounded, so that a precision that drifts far (or silently runs fp32) fails. The final map is printed but not bounded by
  * itself: where SAM refines a region, a mask edge that moves by a pixel changes it more than the towers' drift.
  */
 class PrecisionDriftTest {
@@ -115,12 +116,12 @@ class PrecisionDriftTest {
         for (int i = 0; i < images.size(); i++) {
             Prediction a = reference.get(i);
             Prediction b = other.get(i);
-            double rough = relativeL2(a.rough(), b.rough());
+            double rough = Close.relativeL2(a.rough(), b.rough());
             double score = Math.abs(a.score() - b.score());
             double iou = iou(a.atImageSize().mask(), b.atImageSize().mask());
             System.out.printf(Locale.ROOT, "%s vs fp32, tiny models, %s, synthetic image %d: rough map relative L2"
                     + " %.2e, final map %.2e, score %.4f vs %.4f, mask IoU %.3f, SAM regions %d vs %d%n", name, mode,
-                    i, rough, relativeL2(a.finalMap(), b.finalMap()), b.score(), a.score(), iou, b.regions(),
+                    i, rough, Close.relativeL2(a.finalMap(), b.finalMap()), b.score(), a.score(), iou, b.regions(),
                     a.regions());
             worstRough = Math.max(worstRough, rough);
             worstScore = Math.max(worstScore, score);
@@ -153,15 +154,5 @@ class PrecisionDriftTest {
 
     private static List<Integer> stages() {
         return Arrays.stream(TinyModels.clipStages().split(",")).map(Integer::valueOf).toList();
-    }
-
-    private static double relativeL2(float[] a, float[] b) {
-        double d = 0;
-        double r = 0;
-        for (int i = 0; i < a.length; i++) {
-            d += (a[i] - b[i]) * (double) (a[i] - b[i]);
-            r += a[i] * (double) a[i];
-        }
-        return Math.sqrt(d / r);
     }
 }

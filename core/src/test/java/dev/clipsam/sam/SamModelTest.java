@@ -131,15 +131,8 @@ class SamModelTest {
                 rgb[3 * i + 2] = (byte) ((x0 - 100) * (x0 - 100) + (y - 75) * (y - 75) < 1600 ? 220 : 90);
             }
             Tensor x = SamModel.preprocess(new ResizeLongestSide(1024).applyImage(new Image8(w, h, 3, rgb)));
-            float[] a = Tensors.toFloats(fp32.imageEncoder().forward(x));
-            float[] b = Tensors.toFloats(bf16.imageEncoder().forward(x));
-            double d = 0;
-            double r = 0;
-            for (int i = 0; i < a.length; i++) {
-                d += Math.pow(a[i] - b[i], 2);
-                r += Math.pow(a[i], 2);
-            }
-            double err = Math.sqrt(d / r);
+            double err = Close.relativeL2(Tensors.toFloats(fp32.imageEncoder().forward(x)),
+                    Tensors.toFloats(bf16.imageEncoder().forward(x)));
             String name = precision.name().toLowerCase(java.util.Locale.ROOT);
             System.out.printf("%s vs fp32, tiny SAM image embedding: relative L2 %.2e%n", name, err);
             assertTrue(err > 1e-5 && err < 3e-2, name + " deviation " + err);

@@ -56,6 +56,17 @@ public final class Close {
         }
     }
 
+    /** {@code |b - a| / |a|} over all elements (the deviation of a lower precision {@code b} from fp32 {@code a}). */
+    public static double relativeL2(float[] a, float[] b) {
+        double d = 0;
+        double r = 0;
+        for (int i = 0; i < a.length; i++) {
+            d += ((double) b[i] - a[i]) * ((double) b[i] - a[i]);
+            r += (double) a[i] * a[i];
+        }
+        return Math.sqrt(d / r);
+    }
+
     /** Largest absolute difference (for reporting, e.g. bf16 deviation). */
     public static double maxAbsDiff(float[] a, float[] b) {
         double m = 0;
