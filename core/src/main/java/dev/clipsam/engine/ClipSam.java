@@ -224,10 +224,6 @@ public final class ClipSam implements AutoCloseable {
      */
     private static ReferenceMemory references(ClipStages stages, List<Path> files, ReferenceMemory.Combine combine,
             String clipKey, Activation activation) {
-        if (stages.clip().options().precision().quantized()) {
-            LOG.warn("few-shot references with int8 towers: each image's activations are quantized on its own"
-                    + " range, so the few-shot map drifts far from fp32's (see the README); use fp32 or bf16");
-        }
         String sha = clipKey.contains("-") ? clipKey.substring(0, clipKey.indexOf('-')) : clipKey;
         if (files.size() == 1 && files.get(0).getFileName().toString().endsWith(".safetensors")) {
             return artifact(files.get(0), stages, sha);

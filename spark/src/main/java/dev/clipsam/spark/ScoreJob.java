@@ -135,7 +135,7 @@ public final class ScoreJob {
                 + "head's).")
         Double threshold;
 
-        @Option(names = "--precision", defaultValue = "fp32", description = "fp32 or bf16.")
+        @Option(names = "--precision", defaultValue = "fp32", description = "fp32, bf16 or int8.")
         Precision precision;
 
         @Option(names = "--seed", defaultValue = "0", description = "MMR's sampling seed (the same for every image).")

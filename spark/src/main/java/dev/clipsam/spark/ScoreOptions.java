@@ -16,7 +16,7 @@ import java.util.List;
  * @param sam           the SAM checkpoint, or null for the official one there
  * @param refs          images of good parts (files or folders) for the few-shot map, or empty
  * @param useSam        false for the rough map only
- * @param precision     fp32 or bf16 towers
+ * @param precision     fp32, bf16 or int8 towers
  * @param threshold     the mask threshold, or null for the head's own
  * @param mmr           MMR settings (its seed is used afresh for every image, so rows do not depend on partitioning)
  * @param imageSize     CLIP input size without a head
